@@ -1,0 +1,190 @@
+/**
+ * Wire shapes of the DBS OpenAPI (version 2019-03-06), one zod schema per response.
+ * Types are inferred from these schemas; the simulator builds its responses from the
+ * same types, so the client and the simulator can never disagree about a field name.
+ *
+ * Parsing is lenient where DBS is loose (fields are often absent, numbers sometimes
+ * arrive as numeric strings) and strict where a wrong value would become a wrong
+ * metric (a timestamp that is not a finite number is rejected, not turned into NaN).
+ */
+import { z } from 'zod';
+
+export const API_VERSION = '2019-03-06';
+
+export const DBS_ACTIONS = ['DescribeBackupPlanList', 'DescribeFullBackupList', 'DescribeIncrementBackupList'] as const;
+export type DbsAction = (typeof DBS_ACTIONS)[number];
+
+/** Page sizes the API accepts. */
+export const PAGE_SIZES = [30, 50, 100] as const;
+export type PageSize = (typeof PAGE_SIZES)[number];
+
+/** A Long on the wire: a finite number, or a string of digits (some gateways stringify longs). */
+const long = z.union([
+  z.number().finite(),
+  z
+    .string()
+    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
+    .transform(Number),
+]);
+
+/** Epoch milliseconds. Zero or absent means "not set" in DBS responses. */
+export const epochMillis = long;
+
+/** An optional, nullable field: DBS omits unset fields or sends null. */
+function opt<T extends z.ZodType>(schema: T) {
+  return schema.nullish().transform((v) => (v === null ? undefined : v));
+}
+
+/** Known values are documented; anything else is carried through as a plain string. */
+export const INCREMENT_BACKUP_STATUSES = ['INIT', 'FILLING', 'COMPLETED', 'UNCOMPLETED'] as const;
+export const FULL_BACKUP_STATUSES_SEEN = ['schedule', 'running', 'finish'] as const;
+export const BACKUP_PLAN_STATUSES = ['wait', 'init', 'running', 'stop', 'pause', 'locked', 'check_pass'] as const;
+export const STORAGE_METHODS = ['Standard', 'IA', 'Archive', 'UNKNOWN'] as const;
+
+export type IncrementBackupStatus = (typeof INCREMENT_BACKUP_STATUSES)[number];
+export type BackupPlanStatus = (typeof BACKUP_PLAN_STATUSES)[number];
+export type StorageMethod = (typeof STORAGE_METHODS)[number];
+
+/** Fields every paged DBS response carries. */
+const envelope = {
+  RequestId: opt(z.string()),
+  HttpStatusCode: opt(long),
+  Success: opt(z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])),
+  ErrCode: opt(z.string()),
+  ErrMessage: opt(z.string()),
+  PageNum: opt(long),
+  PageSize: opt(long),
+  TotalPages: opt(long),
+  TotalElements: opt(long),
+};
+
+export const incrementBackupFileSchema = z.looseObject({
+  BackupSetId: z.string().min(1),
+  BackupSetJobId: opt(z.string()),
+  BackupStatus: z.string(),
+  StartTime: opt(epochMillis),
+  EndTime: opt(epochMillis),
+  BackupSetExpiredTime: opt(epochMillis),
+  BackupSize: opt(long),
+  StorageMethod: opt(z.string()),
+  SourceEndpointIpPort: opt(z.string()),
+});
+export type IncrementBackupFile = z.infer<typeof incrementBackupFileSchema>;
+
+export const fullBackupFileSchema = z.looseObject({
+  BackupSetId: z.string().min(1),
+  BackupStatus: z.string(),
+  StartTime: opt(epochMillis),
+  EndTime: opt(epochMillis),
+  FinishTime: opt(epochMillis),
+  CreateTime: opt(epochMillis),
+  BackupSetExpiredTime: opt(epochMillis),
+  BackupSize: opt(long),
+  StorageMethod: opt(z.string()),
+  ErrMessage: opt(z.string()),
+  BackupObjects: opt(z.string()),
+  SourceEndpointIpPort: opt(z.string()),
+});
+export type FullBackupFile = z.infer<typeof fullBackupFileSchema>;
+
+export const backupPlanDetailSchema = z.looseObject({
+  BackupPlanId: z.string().min(1),
+  BackupPlanName: opt(z.string()),
+  BackupPlanStatus: z.string(),
+  BackupMethod: opt(z.string()),
+  DatabaseType: opt(z.string()),
+  SourceEndpointInstanceType: opt(z.string()),
+  SourceEndpointInstanceID: opt(z.string()),
+  SourceEndpointRegion: opt(z.string()),
+  SourceEndpointIpPort: opt(z.string()),
+  BeginTimestampForRestore: opt(epochMillis),
+  EndTimestampForRestore: opt(epochMillis),
+  /** Days of the week with a scheduled full backup, e.g. "Monday,Thursday". */
+  BackupPeriod: opt(z.string()),
+  /** Start time of the scheduled full backup, "HH:mm" (UTC per the API docs). */
+  BackupStartTime: opt(z.string()),
+  /** Days a backup set is kept. */
+  BackupRetentionPeriod: opt(long),
+  EnableBackupLog: opt(z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])),
+  BackupStorageType: opt(z.string()),
+  InstanceClass: opt(z.string()),
+  BackupPlanCreateTime: opt(epochMillis),
+  ErrMessage: opt(z.string()),
+});
+export type BackupPlanDetail = z.infer<typeof backupPlanDetailSchema>;
+
+/** `Items` is `{ <ItemName>: [...] }`; an empty page may omit it or send `{}`. */
+function itemsOf<T extends z.ZodType, K extends string>(key: K, item: T) {
+  return opt(z.object({ [key]: opt(z.array(item)) } as Record<K, ReturnType<typeof opt<z.ZodArray<T>>>>)).transform(
+    (items) => ((items as Record<K, z.infer<T>[] | undefined> | undefined)?.[key] ?? []) as z.infer<T>[],
+  );
+}
+
+export const describeIncrementBackupListResponseSchema = z.looseObject({
+  ...envelope,
+  Items: itemsOf('IncrementBackupFile', incrementBackupFileSchema),
+});
+export type DescribeIncrementBackupListResponse = z.infer<typeof describeIncrementBackupListResponseSchema>;
+
+export const describeFullBackupListResponseSchema = z.looseObject({
+  ...envelope,
+  Items: itemsOf('FullBackupFile', fullBackupFileSchema),
+});
+export type DescribeFullBackupListResponse = z.infer<typeof describeFullBackupListResponseSchema>;
+
+export const describeBackupPlanListResponseSchema = z.looseObject({
+  ...envelope,
+  Items: itemsOf('BackupPlanDetail', backupPlanDetailSchema),
+});
+export type DescribeBackupPlanListResponse = z.infer<typeof describeBackupPlanListResponseSchema>;
+
+/** Body of a non-2xx answer from the Alibaba Cloud gateway. */
+export const apiErrorBodySchema = z.looseObject({
+  RequestId: opt(z.string()),
+  HostId: opt(z.string()),
+  Code: z.string(),
+  Message: opt(z.string()),
+  Recommend: opt(z.string()),
+});
+export type ApiErrorBody = z.infer<typeof apiErrorBodySchema>;
+
+/* ---------- request parameters (what the client sends in the query string) ---------- */
+
+export interface PageRequest {
+  PageNum?: number;
+  PageSize?: PageSize;
+  ClientToken?: string;
+}
+
+export interface DescribeIncrementBackupListRequest extends PageRequest {
+  BackupPlanId: string;
+  ShowStorageType?: boolean;
+  /** Epoch ms: only sets whose StartTime is at or after this. */
+  StartTimestamp?: number;
+  /** Epoch ms: only sets whose StartTime is before or at this. */
+  EndTimestamp?: number;
+}
+
+export interface DescribeFullBackupListRequest extends PageRequest {
+  BackupPlanId: string;
+  BackupSetId?: string;
+  ShowStorageType?: boolean;
+  StartTimestamp?: number;
+  EndTimestamp?: number;
+}
+
+export interface DescribeBackupPlanListRequest extends PageRequest {
+  Region?: string;
+  BackupPlanId?: string;
+  BackupPlanName?: string;
+  BackupPlanStatus?: string;
+  ResourceGroupId?: string;
+}
+
+/**
+ * What the simulator emits: the wire item shapes with every field it knows set.
+ * Input types (z.input) so the simulator writes what DBS writes, not what we parse into.
+ */
+export type WireIncrementBackupFile = z.input<typeof incrementBackupFileSchema>;
+export type WireFullBackupFile = z.input<typeof fullBackupFileSchema>;
+export type WireBackupPlanDetail = z.input<typeof backupPlanDetailSchema>;
