@@ -1,0 +1,292 @@
+/**
+ * What the exporter remembers about each backup plan between polls, and the pure
+ * functions that move it forward: previous state + what one poll fetched → next state.
+ * No I/O here; every decision (what counts as a new success, when a running job last
+ * made progress, what falls out of the tracked window) is unit-tested without HTTP.
+ */
+import type { BackupPlanDetail, FullBackupFile, IncrementBackupFile } from '../dbs/schemas.js';
+import {
+  type BackupType,
+  type JobState,
+  JOB_STATES,
+  STORAGE_CLASSES,
+  type StorageClass,
+  fullBackupIntervalSeconds,
+  isTerminal,
+  normaliseJobState,
+  normaliseStorageClass,
+} from './status.js';
+
+/** One backup job as DBS reported it, in the exporter's vocabulary. */
+export interface ObservedJob {
+  id: string;
+  rawStatus: string;
+  state: JobState;
+  startMs?: number;
+  endMs?: number;
+  sizeBytes: number;
+  storageClass: StorageClass;
+  expiryMs?: number;
+}
+
+/** A job in the tracked window. */
+export interface TrackedJob extends ObservedJob {
+  /** Already reflected in the _total counters (or part of the first poll's baseline). */
+  counted: boolean;
+  /** Poll time (ms) at which BackupSize was last seen to grow. */
+  lastProgressMs: number;
+}
+
+export interface JobOutcome {
+  endMs: number;
+  startMs?: number;
+  sizeBytes: number;
+  expiryMs?: number;
+}
+
+export interface BackupTypeState {
+  jobs: ReadonlyMap<string, TrackedJob>;
+  /** Newest StartTime seen; the next poll asks from here minus the overlap margin. */
+  watermarkMs?: number;
+  lastSuccess?: JobOutcome;
+  lastFailureEndMs?: number;
+  succeededTotal: number;
+  failedTotal: number;
+  succeededBytesTotal: number;
+}
+
+/** A timestamp DBS sends as 0, negative or absent means "not set". */
+function millis(value: number | undefined): number | undefined {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : undefined;
+}
+
+function bytes(value: number | undefined): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : 0;
+}
+
+export function observeFullBackup(file: FullBackupFile): ObservedJob {
+  return {
+    id: file.BackupSetId,
+    rawStatus: file.BackupStatus,
+    state: normaliseJobState('full', file.BackupStatus),
+    startMs: millis(file.StartTime),
+    endMs: millis(file.EndTime) ?? millis(file.FinishTime),
+    sizeBytes: bytes(file.BackupSize),
+    storageClass: normaliseStorageClass(file.StorageMethod),
+    expiryMs: millis(file.BackupSetExpiredTime),
+  };
+}
+
+export function observeIncrementBackup(file: IncrementBackupFile): ObservedJob {
+  return {
+    id: file.BackupSetId,
+    rawStatus: file.BackupStatus,
+    state: normaliseJobState('incremental', file.BackupStatus),
+    startMs: millis(file.StartTime),
+    endMs: millis(file.EndTime),
+    sizeBytes: bytes(file.BackupSize),
+    storageClass: normaliseStorageClass(file.StorageMethod),
+    expiryMs: millis(file.BackupSetExpiredTime),
+  };
+}
+
+export interface MergeContext {
+  nowMs: number;
+  /** The StartTimestamp the poll asked from: a tracked job at or after it that was not returned is gone. */
+  fetchStartMs: number;
+  /** Terminal jobs that started before this fall out of the tracked window. */
+  windowStartMs: number;
+}
+
+function newer(a: JobOutcome | undefined, b: JobOutcome | undefined): JobOutcome | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return b.endMs > a.endMs ? b : a;
+}
+
+/**
+ * Merge one poll's listing into the previous state. The first poll of a plan (prev
+ * undefined) sets a baseline: jobs already finished then are not counted as new
+ * successes or failures, so an exporter restart never makes counters jump.
+ */
+export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly ObservedJob[], ctx: MergeContext): BackupTypeState {
+  const baseline = prev === undefined;
+  const jobs = new Map<string, TrackedJob>();
+  let succeededTotal = prev?.succeededTotal ?? 0;
+  let failedTotal = prev?.failedTotal ?? 0;
+  let succeededBytesTotal = prev?.succeededBytesTotal ?? 0;
+  let lastSuccess = prev?.lastSuccess;
+  let lastFailureEndMs = prev?.lastFailureEndMs;
+  let watermarkMs = prev?.watermarkMs;
+
+  const seen = new Set<string>();
+  for (const job of observed) {
+    if (seen.has(job.id)) continue; // a page boundary that shifted can repeat an item
+    seen.add(job.id);
+    const before = prev?.jobs.get(job.id);
+    const grew = before === undefined ? job.sizeBytes > 0 : job.sizeBytes > before.sizeBytes;
+    const lastProgressMs = before === undefined ? (grew ? ctx.nowMs : (job.startMs ?? ctx.nowMs)) : grew ? ctx.nowMs : before.lastProgressMs;
+    let counted = before?.counted ?? false;
+    if (!counted && isTerminal(job.state)) {
+      counted = true;
+      if (!baseline) {
+        if (job.state === 'succeeded') {
+          succeededTotal += 1;
+          succeededBytesTotal += job.sizeBytes;
+        } else {
+          failedTotal += 1;
+        }
+      }
+    }
+    jobs.set(job.id, { ...job, counted, lastProgressMs });
+    if (job.startMs !== undefined) watermarkMs = Math.max(watermarkMs ?? job.startMs, job.startMs);
+    const endMs = job.endMs ?? job.startMs;
+    if (job.state === 'succeeded' && endMs !== undefined) {
+      lastSuccess = newer(lastSuccess, {
+        endMs,
+        ...(job.startMs !== undefined ? { startMs: job.startMs } : {}),
+        sizeBytes: job.sizeBytes,
+        ...(job.expiryMs !== undefined ? { expiryMs: job.expiryMs } : {}),
+      });
+    } else if (job.state === 'failed' && endMs !== undefined) {
+      lastFailureEndMs = Math.max(lastFailureEndMs ?? endMs, endMs);
+    }
+  }
+
+  // Jobs tracked before but not in this listing: keep them only if they lie before the
+  // window this poll asked about (they were simply not asked for) and are still inside the
+  // tracked window. Anything inside the asked window that did not come back is gone.
+  for (const [id, job] of prev?.jobs ?? []) {
+    if (seen.has(id)) continue;
+    const start = job.startMs ?? 0;
+    if (start >= ctx.fetchStartMs) continue;
+    jobs.set(id, job);
+  }
+
+  for (const [id, job] of jobs) {
+    const start = job.startMs ?? ctx.nowMs;
+    const expired = job.expiryMs !== undefined && job.expiryMs <= ctx.nowMs;
+    if (isTerminal(job.state) && (start < ctx.windowStartMs || expired)) jobs.delete(id);
+  }
+
+  return {
+    jobs,
+    ...(watermarkMs !== undefined ? { watermarkMs } : {}),
+    ...(lastSuccess !== undefined ? { lastSuccess } : {}),
+    ...(lastFailureEndMs !== undefined ? { lastFailureEndMs } : {}),
+    succeededTotal,
+    failedTotal,
+    succeededBytesTotal,
+  };
+}
+
+/**
+ * Where the next poll should start asking: the watermark minus an overlap margin (late
+ * arrivals, clock skew), but never after the oldest job that has not finished yet, so
+ * running jobs are re-read until they end.
+ */
+export function nextFetchStartMs(state: BackupTypeState | undefined, ctx: { nowMs: number; lookbackMs: number; overlapMs: number }): number {
+  const initial = ctx.nowMs - ctx.lookbackMs;
+  if (!state || state.watermarkMs === undefined) return initial;
+  let start = Math.min(state.watermarkMs - ctx.overlapMs, ctx.nowMs - ctx.overlapMs);
+  for (const job of state.jobs.values()) {
+    if (!isTerminal(job.state) && job.startMs !== undefined) start = Math.min(start, job.startMs);
+  }
+  return Math.max(start, 0);
+}
+
+/* ---------------- summaries: what the metrics read ---------------- */
+
+export interface RunningJobSummary {
+  sinceMs: number;
+  lastProgressMs: number;
+  sizeBytes: number;
+}
+
+export interface BackupTypeSummary {
+  lastSuccess?: JobOutcome;
+  lastFailureEndMs?: number;
+  running?: RunningJobSummary;
+  jobsByState: Record<JobState, number>;
+  setsByStorage: Record<StorageClass, number>;
+  setBytesByStorage: Record<StorageClass, number>;
+  succeededTotal: number;
+  failedTotal: number;
+  succeededBytesTotal: number;
+}
+
+function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+}
+
+export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSummary {
+  const jobsByState = zeroes(JOB_STATES);
+  const setsByStorage = zeroes(STORAGE_CLASSES);
+  const setBytesByStorage = zeroes(STORAGE_CLASSES);
+  let running: TrackedJob | undefined;
+  for (const job of state.jobs.values()) {
+    jobsByState[job.state] += 1;
+    if (job.state === 'succeeded' && (job.expiryMs === undefined || job.expiryMs > nowMs)) {
+      setsByStorage[job.storageClass] += 1;
+      setBytesByStorage[job.storageClass] += job.sizeBytes;
+    }
+    if (job.state === 'running' && (running === undefined || (job.startMs ?? 0) > (running.startMs ?? 0))) running = job;
+  }
+  return {
+    ...(state.lastSuccess ? { lastSuccess: state.lastSuccess } : {}),
+    ...(state.lastFailureEndMs !== undefined ? { lastFailureEndMs: state.lastFailureEndMs } : {}),
+    ...(running
+      ? { running: { sinceMs: running.startMs ?? running.lastProgressMs, lastProgressMs: running.lastProgressMs, sizeBytes: running.sizeBytes } }
+      : {}),
+    jobsByState,
+    setsByStorage,
+    setBytesByStorage,
+    succeededTotal: state.succeededTotal,
+    failedTotal: state.failedTotal,
+    succeededBytesTotal: state.succeededBytesTotal,
+  };
+}
+
+/* ---------------- plan-level ---------------- */
+
+export interface PlanInfo {
+  planId: string;
+  name: string;
+  status: string;
+  backupMethod: string;
+  databaseType: string;
+  instanceType: string;
+  instanceId: string;
+  restorableStartMs?: number;
+  restorableEndMs?: number;
+  fullIntervalSeconds?: number;
+}
+
+export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {
+  const interval = fullBackupIntervalSeconds(detail.BackupPeriod);
+  const begin = millis(detail.BeginTimestampForRestore);
+  const end = millis(detail.EndTimestampForRestore);
+  return {
+    planId: detail.BackupPlanId,
+    name: detail.BackupPlanName ?? '',
+    status: detail.BackupPlanStatus,
+    backupMethod: detail.BackupMethod ?? '',
+    databaseType: detail.DatabaseType ?? '',
+    instanceType: detail.SourceEndpointInstanceType ?? '',
+    instanceId: detail.SourceEndpointInstanceID ?? '',
+    ...(begin !== undefined ? { restorableStartMs: begin } : {}),
+    ...(end !== undefined ? { restorableEndMs: end } : {}),
+    ...(interval !== undefined ? { fullIntervalSeconds: interval } : {}),
+  };
+}
+
+export interface PlanState {
+  account: string;
+  region: string;
+  info: PlanInfo;
+  byType: Partial<Record<BackupType, BackupTypeState>>;
+  /** Outcome of the most recent poll of this plan. */
+  lastPollOk: boolean;
+  lastPollAttemptMs: number;
+  lastPollSuccessMs?: number;
+}

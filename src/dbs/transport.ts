@@ -1,0 +1,142 @@
+/**
+ * One DBS OpenAPI call over HTTP through @alicloud/openapi-client's generic `callApi`
+ * (no DBS SDK exists on npm). It signs (ACS3-HMAC-SHA256 by default, HMAC-SHA1 when
+ * asked), sends, validates the body against its schema and turns every failure into a
+ * classified DbsApiError. It never retries: retries, rate limits and metrics are
+ * wrappers around the DbsApi interface (see api.ts).
+ */
+import OpenApiModule, * as $OpenApi from '@alicloud/openapi-client';
+import * as $Util from '@alicloud/tea-util';
+import type { z } from 'zod';
+import type { ActionParams, ActionResponse, DbsApi } from './api.js';
+import type { CredentialProvider } from './credentials.js';
+import { DbsApiError, classifyApiCode, classifyThrown } from './errors.js';
+import {
+  API_VERSION,
+  type DbsAction,
+  describeBackupPlanListResponseSchema,
+  describeFullBackupListResponseSchema,
+  describeIncrementBackupListResponseSchema,
+} from './schemas.js';
+
+type OpenApiClient = {
+  callApi(
+    params: $OpenApi.Params,
+    request: $OpenApi.OpenApiRequest,
+    runtime: $Util.RuntimeOptions,
+  ): Promise<{ statusCode?: number; body?: unknown }>;
+};
+type OpenApiCtor = new (config: $OpenApi.Config) => OpenApiClient;
+const OpenApiClientClass: OpenApiCtor =
+  (OpenApiModule as unknown as { default?: OpenApiCtor }).default ?? (OpenApiModule as unknown as OpenApiCtor);
+
+export const SIGNATURE_ALGORITHMS = ['ACS3-HMAC-SHA256', 'HMAC-SHA1'] as const;
+export type SignatureAlgorithm = (typeof SIGNATURE_ALGORITHMS)[number];
+
+export interface TransportOptions {
+  /** host[:port] */
+  endpoint: string;
+  protocol?: 'http' | 'https';
+  regionId: string;
+  credential: CredentialProvider;
+  signatureAlgorithm?: SignatureAlgorithm;
+  /** Per-request timeout (connect + read), milliseconds. */
+  timeoutMs?: number;
+}
+
+const RESPONSE_SCHEMAS: { [A in DbsAction]: z.ZodType<ActionResponse<A>> } = {
+  DescribeBackupPlanList: describeBackupPlanListResponseSchema,
+  DescribeFullBackupList: describeFullBackupListResponseSchema,
+  DescribeIncrementBackupList: describeIncrementBackupListResponseSchema,
+};
+
+/** Query-string values are strings on the wire. */
+export function toQuery(params: object): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const [key, value] of Object.entries(params)) {
+    if (value === undefined || value === null) continue;
+    query[key] = typeof value === 'string' ? value : String(value);
+  }
+  return query;
+}
+
+export class OpenApiTransport implements DbsApi {
+  private readonly client: OpenApiClient;
+  private readonly timeoutMs: number;
+  private readonly protocol: string;
+
+  constructor(options: TransportOptions) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.protocol = options.protocol ?? 'https';
+    const config = new $OpenApi.Config({
+      endpoint: options.endpoint,
+      protocol: this.protocol,
+      regionId: options.regionId,
+      readTimeout: this.timeoutMs,
+      connectTimeout: Math.min(this.timeoutMs, 5_000),
+    });
+    // The Credential object is the SDK's own type; our narrowed interface is what it implements.
+    (config as unknown as { credential: CredentialProvider }).credential = options.credential;
+    if (options.signatureAlgorithm === 'HMAC-SHA1') config.signatureAlgorithm = 'v2';
+    this.client = new OpenApiClientClass(config);
+  }
+
+  async call<A extends DbsAction>(action: A, params: ActionParams<A>): Promise<ActionResponse<A>> {
+    const apiParams = new $OpenApi.Params({
+      action,
+      version: API_VERSION,
+      protocol: this.protocol.toUpperCase(),
+      pathname: '/',
+      method: 'POST',
+      authType: 'AK',
+      style: 'RPC',
+      reqBodyType: 'formData',
+      bodyType: 'json',
+    });
+    const request = new $OpenApi.OpenApiRequest({ query: toQuery(params) });
+    const runtime = new $Util.RuntimeOptions({
+      autoretry: false,
+      readTimeout: this.timeoutMs,
+      connectTimeout: Math.min(this.timeoutMs, 5_000),
+    });
+
+    let raw: { statusCode?: number; body?: unknown };
+    try {
+      raw = await this.client.callApi(apiParams, request, runtime);
+    } catch (err) {
+      throw classifyThrown(err, action);
+    }
+    return parseResponse(action, raw.body);
+  }
+}
+
+/** Validate a 2xx body; `Success:false` or a bare ErrCode is an error, not data. */
+export function parseResponse<A extends DbsAction>(action: A, body: unknown): ActionResponse<A> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new DbsApiError('bad_response', 'InvalidBody', `${action}: response body is not a JSON object`, { action });
+  }
+  const record = body as Record<string, unknown>;
+  const requestId = typeof record.RequestId === 'string' ? record.RequestId : undefined;
+  const errCode = typeof record.ErrCode === 'string' && record.ErrCode.length > 0 ? record.ErrCode : undefined;
+  const success = record.Success;
+  if (success === false || success === 'false' || (errCode !== undefined && success !== true && success !== 'true')) {
+    const code = errCode ?? 'UnknownError';
+    const message = typeof record.ErrMessage === 'string' ? record.ErrMessage : '';
+    const httpStatus = typeof record.HttpStatusCode === 'number' && record.HttpStatusCode >= 400 ? record.HttpStatusCode : undefined;
+    throw new DbsApiError(classifyApiCode(code, httpStatus), code, `${action}: Success=false ${code}: ${message}`.trim(), {
+      action,
+      requestId,
+      ...(httpStatus !== undefined ? { statusCode: httpStatus } : {}),
+    });
+  }
+  const parsed = RESPONSE_SCHEMAS[action].safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? issue.path.join('.') : '';
+    throw new DbsApiError('bad_response', 'SchemaMismatch', `${action}: unexpected response shape at ${where || '<root>'}: ${issue?.message ?? ''}`, {
+      action,
+      requestId,
+    });
+  }
+  return parsed.data;
+}

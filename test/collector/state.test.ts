@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { type ObservedJob, mergeJobs, nextFetchStartMs, summarise } from '../../src/collector/state.js';
+import { fullBackupIntervalSeconds, normaliseJobState } from '../../src/collector/status.js';
+
+const H = 3_600_000;
+const T0 = Date.UTC(2026, 10, 1, 0, 0, 0);
+
+function job(id: string, state: ObservedJob['state'], startMs: number, extra: Partial<ObservedJob> = {}): ObservedJob {
+  return { id, rawStatus: state, state, startMs, sizeBytes: 0, storageClass: 'standard', ...extra };
+}
+const ctx = (nowMs: number, fetchStartMs = 0, windowStartMs = 0) => ({ nowMs, fetchStartMs, windowStartMs });
+
+describe('job state normalisation', () => {
+  it('maps documented statuses and keeps unknown ones as unknown', () => {
+    expect(normaliseJobState('incremental', 'INIT')).toBe('pending');
+    expect(normaliseJobState('incremental', 'FILLING')).toBe('running');
+    expect(normaliseJobState('incremental', 'COMPLETED')).toBe('succeeded');
+    expect(normaliseJobState('incremental', 'UNCOMPLETED')).toBe('failed');
+    expect(normaliseJobState('full', 'schedule')).toBe('pending');
+    expect(normaliseJobState('full', 'running')).toBe('running');
+    expect(normaliseJobState('full', 'finish')).toBe('succeeded');
+    expect(normaliseJobState('full', 'failed')).toBe('failed');
+    expect(normaliseJobState('full', 'teleporting')).toBe('unknown');
+    expect(normaliseJobState('incremental', 'finish')).toBe('unknown');
+  });
+});
+
+describe('full backup interval from BackupPeriod', () => {
+  it('is the longest gap between scheduled weekdays', () => {
+    expect(fullBackupIntervalSeconds('Monday,Tuesday,Wednesday,Thursday,Friday,Saturday,Sunday')).toBe(86_400);
+    expect(fullBackupIntervalSeconds('Monday,Thursday')).toBe(4 * 86_400);
+    expect(fullBackupIntervalSeconds('Sunday')).toBe(7 * 86_400);
+    expect(fullBackupIntervalSeconds('Friday, Monday')).toBe(4 * 86_400);
+    expect(fullBackupIntervalSeconds('')).toBeUndefined();
+    expect(fullBackupIntervalSeconds('someday')).toBeUndefined();
+  });
+});
+
+describe('mergeJobs', () => {
+  it('takes the first poll as a baseline: finished jobs are not counted, last success is set', () => {
+    const s = mergeJobs(undefined, [job('a', 'succeeded', T0, { endMs: T0 + 60_000, sizeBytes: 100 }), job('b', 'failed', T0 + H, { endMs: T0 + H + 5 })], ctx(T0 + 2 * H));
+    expect(s.succeededTotal).toBe(0);
+    expect(s.failedTotal).toBe(0);
+    expect(s.lastSuccess).toEqual({ endMs: T0 + 60_000, startMs: T0, sizeBytes: 100 });
+    expect(s.lastFailureEndMs).toBe(T0 + H + 5);
+    expect(s.watermarkMs).toBe(T0 + H);
+  });
+
+  it('counts a job reaching a terminal state exactly once across polls', () => {
+    let s = mergeJobs(undefined, [], ctx(T0));
+    s = mergeJobs(s, [job('a', 'running', T0 + 1000, { sizeBytes: 10 })], ctx(T0 + 2000));
+    expect(s.succeededTotal).toBe(0);
+    s = mergeJobs(s, [job('a', 'succeeded', T0 + 1000, { sizeBytes: 50, endMs: T0 + 3000 })], ctx(T0 + 4000));
+    expect([s.succeededTotal, s.succeededBytesTotal]).toEqual([1, 50]);
+    s = mergeJobs(s, [job('a', 'succeeded', T0 + 1000, { sizeBytes: 50, endMs: T0 + 3000 })], ctx(T0 + 5000));
+    expect([s.succeededTotal, s.succeededBytesTotal]).toEqual([1, 50]);
+    s = mergeJobs(s, [job('f', 'failed', T0 + 6000, { endMs: T0 + 7000 })], ctx(T0 + 8000));
+    s = mergeJobs(s, [job('f', 'failed', T0 + 6000, { endMs: T0 + 7000 })], ctx(T0 + 9000));
+    expect(s.failedTotal).toBe(1);
+  });
+
+  it('tracks progress of a running job: last progress stays put while the size does not grow', () => {
+    let s = mergeJobs(undefined, [], ctx(T0));
+    s = mergeJobs(s, [job('r', 'running', T0 + 1000, { sizeBytes: 10 })], ctx(T0 + 2000));
+    s = mergeJobs(s, [job('r', 'running', T0 + 1000, { sizeBytes: 20 })], ctx(T0 + 3000));
+    s = mergeJobs(s, [job('r', 'running', T0 + 1000, { sizeBytes: 20 })], ctx(T0 + 9000));
+    const summary = summarise(s, T0 + 9000);
+    expect(summary.running).toEqual({ sinceMs: T0 + 1000, lastProgressMs: T0 + 3000, sizeBytes: 20 });
+    expect(summary.jobsByState.running).toBe(1);
+  });
+
+  it('a stuck job seen for the first time with no size reports its start as last progress', () => {
+    const s = mergeJobs(undefined, [job('r', 'running', T0, { sizeBytes: 0 })], ctx(T0 + 5 * H));
+    expect(summarise(s, T0 + 5 * H).running?.lastProgressMs).toBe(T0);
+  });
+
+  it('drops jobs that vanish from the asked window, keeps older ones, prunes the window', () => {
+    let s = mergeJobs(undefined, [job('old', 'succeeded', T0, { endMs: T0 + 1 }), job('mid', 'succeeded', T0 + 2 * H, { endMs: T0 + 2 * H + 1 })], ctx(T0 + 3 * H));
+    // Next poll asks from T0+H: 'mid' should have come back but did not (deleted), 'old' was not asked for.
+    s = mergeJobs(s, [], ctx(T0 + 4 * H, T0 + H, 0));
+    expect([...s.jobs.keys()]).toEqual(['old']);
+    // Window moves past 'old'.
+    s = mergeJobs(s, [], ctx(T0 + 5 * H, T0 + 4 * H, T0 + H));
+    expect(s.jobs.size).toBe(0);
+    // The last success survives pruning: it is what lag is computed from.
+    expect(s.lastSuccess?.endMs).toBe(T0 + 2 * H + 1);
+  });
+
+  it('counts unexpired successful sets by storage class', () => {
+    const s = mergeJobs(
+      undefined,
+      [
+        job('a', 'succeeded', T0, { storageClass: 'standard', sizeBytes: 5, expiryMs: T0 + 10 * H }),
+        job('b', 'succeeded', T0 + 1, { storageClass: 'ia', sizeBytes: 7, expiryMs: T0 + 10 * H }),
+        job('c', 'succeeded', T0 + 2, { storageClass: 'archive', sizeBytes: 9 }),
+        job('d', 'failed', T0 + 3, { storageClass: 'standard', sizeBytes: 1 }),
+      ],
+      ctx(T0 + H),
+    );
+    const summary = summarise(s, T0 + H);
+    expect(summary.setsByStorage).toEqual({ standard: 1, ia: 1, archive: 1, unknown: 0 });
+    expect(summary.setBytesByStorage).toEqual({ standard: 5, ia: 7, archive: 9, unknown: 0 });
+    expect(summary.jobsByState).toEqual({ pending: 0, running: 0, succeeded: 3, failed: 1, unknown: 0 });
+  });
+
+  it('next fetch starts at the watermark minus overlap, or earlier for an unfinished job', () => {
+    const s = mergeJobs(undefined, [job('run', 'running', T0 + H), job('done', 'succeeded', T0 + 3 * H, { endMs: T0 + 3 * H + 1 })], ctx(T0 + 4 * H));
+    expect(nextFetchStartMs(undefined, { nowMs: T0 + 4 * H, lookbackMs: 72 * H, overlapMs: 600_000 })).toBe(T0 + 4 * H - 72 * H);
+    expect(nextFetchStartMs(s, { nowMs: T0 + 4 * H, lookbackMs: 72 * H, overlapMs: 600_000 })).toBe(T0 + H);
+    const finished = mergeJobs(s, [job('run', 'succeeded', T0 + H, { endMs: T0 + 2 * H }), job('done', 'succeeded', T0 + 3 * H, { endMs: T0 + 3 * H + 1 })], ctx(T0 + 5 * H, T0 + H, 0));
+    expect(nextFetchStartMs(finished, { nowMs: T0 + 5 * H, lookbackMs: 72 * H, overlapMs: 600_000 })).toBe(T0 + 3 * H - 600_000);
+  });
+});
