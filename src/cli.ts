@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+/**
+ * Command line: flags → config → start. Flags follow the Prometheus exporter convention
+ * (--web.listen-address, --web.telemetry-path, --log.level, --log.format).
+ */
+import { createRequire } from 'node:module';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { pino, type Logger } from 'pino';
+import { ConfigError, type ResolvedConfig, loadConfigFile, parseConfig } from './config/index.js';
+import { createCredential } from './dbs/credentials.js';
+import { createExporter, runExporter } from './exporter.js';
+
+const require = createRequire(import.meta.url);
+const pkg = require('../package.json') as { version: string };
+
+export const EXIT_CONFIG = 2;
+
+interface MainOptions {
+  config: string;
+  checkConfig?: boolean;
+  webListenAddress?: string;
+  webTelemetryPath?: string;
+  logLevel: string;
+  logFormat: 'json' | 'logfmt';
+  once?: boolean;
+  demo?: boolean;
+  demoPort: number;
+  demoPlans: number;
+}
+
+/** Keys whose values must never reach a log line, whatever object they sit in. */
+const REDACT = [
+  'accessKeySecret',
+  'securityToken',
+  '*.accessKeySecret',
+  '*.securityToken',
+  '*.access_key_secret',
+  '*.security_token',
+  'headers.authorization',
+  '*.headers.authorization',
+];
+
+export function createLogger(level: string, format: 'json' | 'logfmt'): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '<redacted>' }, base: { app: 'dbs-exporter' } };
+  if (format === 'json') return pino(options, pino.destination({ fd: 2, sync: true }));
+  return pino({
+    ...options,
+    transport: { target: 'pino-pretty', options: { destination: 2, colorize: false, singleLine: true, translateTime: 'UTC:yyyy-mm-dd"T"HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' } },
+  });
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('expected a whole number from 1 to 100000');
+  return n;
+}
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+/** The embedded simulator and a config that points at it, through the real config parser. */
+async function startDemo(options: MainOptions, logger: Logger) {
+  const { startSimulator, DEMO_CREDENTIAL } = await import('./simulator/index.js');
+  const simulator = await startSimulator({ port: options.demoPort, scenario: { plans: options.demoPlans }, adminApi: true });
+  logger.info({ endpoint: simulator.endpoint, access_key_id: DEMO_CREDENTIAL.accessKeyId, plans: options.demoPlans }, 'embedded DBS simulator started');
+  const config = parseConfig(
+    [
+      'collection: { interval: 15s, lookback: 72h }',
+      'targets:',
+      '  - name: demo',
+      '    region: cn-hangzhou',
+      `    endpoint: ${simulator.endpoint}`,
+      '    protocol: http',
+      '    credentials: { type: access_key, access_key_id_env: DEMO_ACCESS_KEY_ID, access_key_secret_env: DEMO_ACCESS_KEY_SECRET }',
+      '    rate_limit: { requests_per_second: 50 }',
+    ].join('\n'),
+    { env: { DEMO_ACCESS_KEY_ID: DEMO_CREDENTIAL.accessKeyId, DEMO_ACCESS_KEY_SECRET: DEMO_CREDENTIAL.accessKeySecret } },
+  );
+  return { simulator, config };
+}
+
+async function main(options: MainOptions): Promise<void> {
+  const logger = createLogger(options.logLevel, options.logFormat);
+  const build = { version: pkg.version };
+
+  let config: ResolvedConfig;
+  let simulator: { close(): Promise<void> } | undefined;
+  try {
+    if (options.demo) {
+      ({ simulator, config } = await startDemo(options, logger));
+    } else {
+      config = await loadConfigFile(options.config);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.format(), EXIT_CONFIG);
+    throw err;
+  }
+
+  if (options.checkConfig) {
+    process.stdout.write(`${options.demo ? '(demo)' : options.config}: configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => `${t.name} (${t.region})`).join(', ')}\n`);
+    await simulator?.close();
+    return;
+  }
+
+  if (options.once) {
+    const exporter = createExporter(config, { logger, build, processMetrics: false });
+    const { report } = await exporter.runCycle();
+    process.stdout.write(await exporter.metrics.registry.metrics());
+    await simulator?.close();
+    logger.flush?.();
+    process.exitCode = report.targetFailures + report.planFailures > 0 ? 1 : 0;
+    return;
+  }
+
+  const listenAddress = options.webListenAddress ?? config.web.listen_address;
+  const telemetryPath = options.webTelemetryPath ?? config.web.telemetry_path;
+  let running;
+  try {
+    running = await runExporter(config, { logger, build, listenAddress, telemetryPath });
+  } catch (err) {
+    await simulator?.close();
+    fail(`cannot listen on ${listenAddress}: ${(err as Error).message}`, 1);
+  }
+  const shown = running.address.host.includes(':') ? `[${running.address.host}]` : running.address.host;
+  logger.info({ address: `${shown}:${running.address.port}`, telemetry_path: telemetryPath, targets: config.targets.length }, 'dbs-exporter listening');
+  if (options.demo) {
+    const host = shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown;
+    process.stderr.write(`\n  dbs-exporter demo is running. Try:\n    curl -s http://${host}:${running.address.port}${telemetryPath} | grep ^dbs_\n\n`);
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void (async () => {
+      await running.stop();
+      await simulator?.close();
+      logger.info('stopped');
+      process.exit(0);
+    })();
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function simulate(options: { port: number; host: string; seed: number; plans: number }): Promise<void> {
+  const { runSimulatorMain } = await import('./simulator/index.js');
+  await runSimulatorMain({ port: options.port, host: options.host, seed: options.seed, plans: options.plans });
+}
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('dbs-exporter')
+    .description('Prometheus exporter for Alibaba Cloud Database Backup Service (DBS)')
+    .version(pkg.version, '--version')
+    .option('--config <path>', 'configuration file', 'config/dbs-exporter.yaml')
+    .option('--check-config', 'validate the configuration and exit (exit code 2 when invalid)')
+    .option('--web.listen-address <address>', 'address to listen on, [host]:port (default from config, :9871)')
+    .option('--web.telemetry-path <path>', 'path under which to expose metrics (default from config, /metrics)')
+    .addOption(new Option('--log.level <level>', 'minimum log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
+    .addOption(new Option('--log.format <format>', 'log line format').choices(['json', 'logfmt']).default('logfmt'))
+    .option('--once', 'poll every target once, print the exposition to stdout and exit (1 if any poll failed)')
+    .option('--demo', 'start the embedded DBS simulator and poll it instead of the configured targets')
+    .option('--demo.port <port>', 'port of the embedded simulator (0 = any free port)', portNumber, 0)
+    .option('--demo.plans <n>', 'backup plans in the embedded simulator fleet', positiveInt, 8)
+    .action(async (_opts, command: Command) => {
+      const o = command.opts();
+      await main({
+        config: o.config,
+        checkConfig: o.checkConfig,
+        webListenAddress: o['web.listenAddress'] ?? o.webListenAddress,
+        webTelemetryPath: o['web.telemetryPath'] ?? o.webTelemetryPath,
+        logLevel: o['log.level'] ?? o.logLevel,
+        logFormat: o['log.format'] ?? o.logFormat,
+        once: o.once,
+        demo: o.demo,
+        demoPort: o['demo.port'] ?? o.demoPort ?? 0,
+        demoPlans: o['demo.plans'] ?? o.demoPlans ?? 8,
+      });
+    });
+
+  program
+    .command('simulate')
+    .description('run the DBS simulator alone (a local DBS OpenAPI for trying the exporter)')
+    .option('--port <port>', 'port to listen on', portNumber, 19871)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--seed <n>', 'fleet seed', positiveInt, 1)
+    .option('--plans <n>', 'backup plans in the fleet', positiveInt, 8)
+    .action(async (opts: { port: number; host: string; seed: number; plans: number }) => {
+      await simulate(opts);
+    });
+
+  return program;
+}
+
+buildProgram()
+  .exitOverride()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(0);
+    // A bad flag is bad configuration: exit 2, like a bad config file (commander printed why).
+    if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT_CONFIG);
+    process.stderr.write(`dbs-exporter: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,198 @@
+/**
+ * A collection cycle: for every target, discover its plans, poll each selected plan with
+ * bounded concurrency, and turn the resulting state into a finished Snapshot that the
+ * HTTP server swaps in atomically. A failing target or plan keeps its last good state
+ * (marked by poll success = 0) until max staleness, and never blanks another.
+ */
+import type { Logger } from 'pino';
+import pLimit from 'p-limit';
+import type { DbsApi } from '../dbs/api.js';
+import { DbsApiError, classifyThrown } from '../dbs/errors.js';
+import { listAll } from '../dbs/pagination.js';
+import type { BackupPlanDetail } from '../dbs/schemas.js';
+import { type PollSettings, pollPlan } from './poll.js';
+import { type PlanSelection, isPlanSelected } from '../config/plans.js';
+import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
+import { type PlanState, planInfoFromDetail, summarise } from './state.js';
+import type { BackupType } from './status.js';
+
+export interface CollectorTarget {
+  account: string;
+  region: string;
+  /** Already wrapped in instrumentation, limits and retries. */
+  api: DbsApi;
+  selection: PlanSelection;
+  /** Plans polled at once for this target. */
+  planConcurrency: number;
+}
+
+export interface CollectionSettings extends PollSettings {
+  /** How long last good values are served after polls start failing. */
+  maxStalenessMs: number;
+}
+
+interface TargetRuntime {
+  target: CollectorTarget;
+  plans: Map<string, PlanState>;
+  /** Plans named in an explicit id list that DBS did not return. */
+  missing: Set<string>;
+  up: boolean;
+  lastDiscoverySuccessMs?: number;
+}
+
+export interface CycleReport {
+  durationSeconds: number;
+  plansPolled: number;
+  planFailures: number;
+  targetFailures: number;
+  errors: Array<{ account: string; planId?: string; errorClass: string; code: string; message: string }>;
+}
+
+export class Collector {
+  private readonly runtimes: TargetRuntime[];
+  private readonly warnedStatuses = new Set<string>();
+  private cycles = 0;
+
+  constructor(
+    targets: readonly CollectorTarget[],
+    private readonly settings: CollectionSettings,
+    private readonly deps: { now: () => number; logger: Logger },
+  ) {
+    this.runtimes = targets.map((target) => ({ target, plans: new Map(), missing: new Set(), up: false }));
+  }
+
+  /** Run one cycle over every target and return the snapshot it produced. */
+  async runCycle(): Promise<{ snapshot: Snapshot; report: CycleReport }> {
+    const started = performance.now();
+    const report: CycleReport = { durationSeconds: 0, plansPolled: 0, planFailures: 0, targetFailures: 0, errors: [] };
+    await Promise.all(this.runtimes.map((runtime) => this.collectTarget(runtime, report)));
+    this.cycles += 1;
+    report.durationSeconds = (performance.now() - started) / 1000;
+    return { snapshot: this.snapshot(), report };
+  }
+
+  private async discover(runtime: TargetRuntime): Promise<BackupPlanDetail[]> {
+    const { api, selection, region } = runtime.target;
+    if (selection.mode === 'ids') {
+      const found = await Promise.all(
+        selection.ids.map(async (id) => (await listAll(api, 'DescribeBackupPlanList', { BackupPlanId: id, Region: region })).items),
+      );
+      return found.flat().filter((plan) => selection.ids.includes(plan.BackupPlanId));
+    }
+    return (await listAll(api, 'DescribeBackupPlanList', { Region: region })).items;
+  }
+
+  private async collectTarget(runtime: TargetRuntime, report: CycleReport): Promise<void> {
+    const { target } = runtime;
+    const now = this.deps.now();
+    let selected: BackupPlanDetail[];
+    try {
+      selected = (await this.discover(runtime)).filter((plan) =>
+        isPlanSelected(target.selection, {
+          id: plan.BackupPlanId,
+          name: plan.BackupPlanName,
+          status: plan.BackupPlanStatus,
+          instanceType: plan.SourceEndpointInstanceType,
+        }),
+      );
+      runtime.up = true;
+      runtime.lastDiscoverySuccessMs = now;
+    } catch (err) {
+      const error = classifyThrown(err, 'DescribeBackupPlanList');
+      runtime.up = false;
+      report.targetFailures += 1;
+      report.errors.push({ account: target.account, errorClass: error.errorClass, code: error.code, message: error.message });
+      // Discovery failed: every plan keeps its last good values, marked as not polled.
+      for (const state of runtime.plans.values()) runtime.plans.set(state.info.planId, { ...state, lastPollOk: false, lastPollAttemptMs: now });
+      return;
+    }
+
+    const selectedIds = new Set(selected.map((p) => p.BackupPlanId));
+    // A plan that disappeared from a successful discovery loses its series now.
+    for (const id of runtime.plans.keys()) if (!selectedIds.has(id)) runtime.plans.delete(id);
+    runtime.missing = new Set(target.selection.mode === 'ids' ? target.selection.ids.filter((id) => !selectedIds.has(id)) : []);
+
+    const limit = pLimit(target.planConcurrency);
+    await Promise.all(
+      selected.map((detail) =>
+        limit(async () => {
+          const previous = runtime.plans.get(detail.BackupPlanId);
+          const pollNow = this.deps.now();
+          try {
+            const result = await pollPlan(target.api, target, detail, previous, this.settings, pollNow);
+            runtime.plans.set(detail.BackupPlanId, result.state);
+            report.plansPolled += 1;
+            for (const { backupType, rawStatus } of result.unknownStatuses) this.warnUnknownStatus(backupType, rawStatus, detail.BackupPlanId);
+          } catch (err) {
+            const error = err instanceof DbsApiError ? err : classifyThrown(err, 'poll');
+            report.planFailures += 1;
+            report.errors.push({ account: target.account, planId: detail.BackupPlanId, errorClass: error.errorClass, code: error.code, message: error.message });
+            if (previous) runtime.plans.set(detail.BackupPlanId, { ...previous, lastPollOk: false, lastPollAttemptMs: pollNow });
+            else {
+              // Never polled successfully: it still shows up, with poll success 0 and no values.
+              runtime.plans.set(detail.BackupPlanId, {
+                account: target.account,
+                region: target.region,
+                info: planInfoFromDetail(detail),
+                byType: {},
+                lastPollOk: false,
+                lastPollAttemptMs: pollNow,
+              });
+            }
+          }
+        }),
+      ),
+    );
+  }
+
+  private warnUnknownStatus(backupType: BackupType, rawStatus: string, planId: string): void {
+    const key = `${backupType}:${rawStatus}`;
+    if (this.warnedStatuses.has(key)) return;
+    this.warnedStatuses.add(key);
+    this.deps.logger.warn({ backup_type: backupType, status: rawStatus, backup_plan_id: planId }, 'unknown backup job status from DBS; reported as state="unknown"');
+  }
+
+  /** A finished, immutable view of the current state, for the metrics to read. */
+  snapshot(): Snapshot {
+    const now = this.deps.now();
+    const plans: PlanSnapshot[] = [];
+    const targets: TargetSnapshot[] = [];
+    for (const runtime of this.runtimes) {
+      const { account, region } = runtime.target;
+      let count = 0;
+      for (const state of runtime.plans.values()) {
+        const fresh = state.lastPollSuccessMs !== undefined && now - state.lastPollSuccessMs <= this.settings.maxStalenessMs;
+        const types: PlanSnapshot['types'] = {};
+        if (fresh) {
+          for (const [backupType, typeState] of Object.entries(state.byType) as Array<[BackupType, NonNullable<PlanState['byType'][BackupType]>]>) {
+            types[backupType] = summarise(typeState, now);
+          }
+          count += 1;
+        }
+        plans.push({
+          account,
+          region,
+          planId: state.info.planId,
+          info: state.info,
+          pollOk: state.lastPollOk,
+          ...(state.lastPollSuccessMs !== undefined ? { lastPollSuccessMs: state.lastPollSuccessMs } : {}),
+          fresh,
+          types,
+        });
+      }
+      for (const id of runtime.missing) {
+        plans.push({
+          account,
+          region,
+          planId: id,
+          info: { planId: id, name: '', status: '', backupMethod: '', databaseType: '', instanceType: '', instanceId: '' },
+          pollOk: false,
+          fresh: false,
+          types: {},
+        });
+      }
+      targets.push({ account, region, up: runtime.up, plans: count });
+    }
+    return { completedAtMs: now, cycle: this.cycles, plans, targets };
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Runs collection cycles on an interval or a cron expression (node-cron), one at a time:
+ * a cycle that outlasts its slot delays the next one instead of overlapping it. The first
+ * cycle starts at once so the exporter is ready as soon as possible.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+
+export type Schedule = { type: 'interval'; intervalMs: number } | { type: 'cron'; expression: string };
+
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private task: ScheduledTask | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private skipped = 0;
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly runCycle: () => Promise<void>,
+    private readonly logger: Logger,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    if (this.schedule.type === 'cron') {
+      this.task = cron.schedule(this.schedule.expression, () => this.tick(), { noOverlap: false });
+      this.tick();
+      return;
+    }
+    this.loop();
+  }
+
+  private loop(): void {
+    if (this.stopped) return;
+    const started = Date.now();
+    this.tick();
+    void this.running?.finally(() => {
+      if (this.stopped || this.schedule.type !== 'interval') return;
+      const delay = Math.max(0, started + this.schedule.intervalMs - Date.now());
+      this.timer = setTimeout(() => this.loop(), delay);
+    });
+  }
+
+  /** Start a cycle unless one is running. */
+  private tick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.skipped += 1;
+      this.logger.warn({ skipped: this.skipped }, 'previous collection cycle still running; skipping this slot');
+      return;
+    }
+    this.running = this.runCycle()
+      .catch((err: unknown) => this.logger.error({ err: { message: (err as Error)?.message } }, 'collection cycle failed'))
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  /** Stop scheduling and wait for the cycle in flight, at most `timeoutMs`. */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.task?.stop();
+    await this.task?.destroy();
+    if (this.running) {
+      let timeout: NodeJS.Timeout | undefined;
+      await Promise.race([this.running, new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
+      if (timeout) clearTimeout(timeout);
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The finished result of a collection cycle: plain data, never mutated after it is built.
+ * The HTTP server holds one snapshot at a time and swaps it whole, so a scrape never sees
+ * half a cycle and never calls DBS.
+ */
+import type { BackupTypeSummary, PlanInfo } from './state.js';
+import type { BackupType } from './status.js';
+
+export interface PlanSnapshot {
+  account: string;
+  region: string;
+  planId: string;
+  info: PlanInfo;
+  /** Outcome of the most recent poll of this plan. */
+  pollOk: boolean;
+  lastPollSuccessMs?: number;
+  /** Values are younger than the max staleness; otherwise only the exporter's own series remain. */
+  fresh: boolean;
+  types: Partial<Record<BackupType, BackupTypeSummary>>;
+}
+
+export interface TargetSnapshot {
+  account: string;
+  region: string;
+  /** The last discovery (DescribeBackupPlanList) succeeded. */
+  up: boolean;
+  /** Plans with fresh values. */
+  plans: number;
+}
+
+export interface Snapshot {
+  completedAtMs: number;
+  cycle: number;
+  plans: PlanSnapshot[];
+  targets: TargetSnapshot[];
+}

@@ -1,0 +1,224 @@
+/**
+ * Wires a resolved configuration into a running exporter: one DBS client per target
+ * (credentials → signed transport → instrumentation → limits → retries), the collector,
+ * the metrics registry reading the collector's latest snapshot, the scheduler, and the
+ * HTTP server. The CLI only parses flags and calls into here.
+ */
+import { type Server, createServer } from 'node:http';
+import type { Logger } from 'pino';
+import { Collector, type CollectorTarget, type CycleReport } from './collector/collector.js';
+import { createLimiter } from './collector/limits.js';
+import { type Schedule, Scheduler } from './collector/scheduler.js';
+import type { Snapshot } from './collector/snapshot.js';
+import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
+import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
+import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
+import { createApp } from './server/app.js';
+
+/** Config credentials (secrets wrapped) → the SDK's credential parameters. */
+export function credentialSpecFor(target: ResolvedTarget): DbsCredentialSpec {
+  const c = target.credentials;
+  switch (c.type) {
+    case 'access_key':
+      return { type: 'access_key', accessKeyId: c.access_key_id, accessKeySecret: c.access_key_secret.reveal() };
+    case 'sts':
+      return { type: 'sts', accessKeyId: c.access_key_id, accessKeySecret: c.access_key_secret.reveal(), securityToken: c.security_token.reveal() };
+    case 'ram_role_arn':
+      return {
+        type: 'ram_role_arn',
+        accessKeyId: c.access_key_id,
+        accessKeySecret: c.access_key_secret.reveal(),
+        ...(c.security_token ? { securityToken: c.security_token.reveal() } : {}),
+        roleArn: c.role_arn,
+        ...(c.role_session_name ? { roleSessionName: c.role_session_name } : {}),
+        ...(c.role_session_expiration ? { durationSeconds: Math.round(c.role_session_expiration / 1000) } : {}),
+        ...(c.policy ? { policy: c.policy } : {}),
+        ...(c.external_id ? { externalId: c.external_id } : {}),
+        ...(c.sts_endpoint ? { stsEndpoint: c.sts_endpoint } : {}),
+      };
+    case 'ecs_ram_role':
+      return { type: 'ecs_ram_role', ...(c.role_name ? { roleName: c.role_name } : {}), disableIMDSv1: c.disable_imds_v1 };
+    case 'oidc_role_arn':
+      return {
+        type: 'oidc_role_arn',
+        roleArn: c.role_arn,
+        oidcProviderArn: c.oidc_provider_arn,
+        oidcTokenFilePath: c.oidc_token_file,
+        ...(c.role_session_name ? { roleSessionName: c.role_session_name } : {}),
+        ...(c.role_session_expiration ? { durationSeconds: Math.round(c.role_session_expiration / 1000) } : {}),
+        ...(c.policy ? { policy: c.policy } : {}),
+        ...(c.sts_endpoint ? { stsEndpoint: c.sts_endpoint } : {}),
+      };
+    case 'credentials_uri':
+      return { type: 'credentials_uri', credentialsUri: c.uri };
+    case 'default':
+      return { type: 'default' };
+  }
+}
+
+export interface ExporterOptions {
+  logger: Logger;
+  build: BuildInfo;
+  now?: () => number;
+  /** Replace the credential of every target (the demo uses the simulator's key). */
+  credentialFor?: (target: ResolvedTarget) => CredentialProvider;
+  processMetrics?: boolean;
+}
+
+export interface Exporter {
+  metrics: ExporterRegistry;
+  collector: Collector;
+  /** Run one collection cycle now and publish its snapshot. */
+  runCycle(): Promise<{ snapshot: Snapshot; report: CycleReport }>;
+  snapshot(): Snapshot | undefined;
+  ready(): boolean;
+}
+
+export function createExporter(config: ResolvedConfig, options: ExporterOptions): Exporter {
+  const now = options.now ?? Date.now;
+  const { logger } = options;
+  let current: Snapshot | undefined;
+  const metrics = createRegistry({ snapshot: () => current, now }, options.build, { processMetrics: options.processMetrics ?? true });
+  const cycleCalls = { calls: 0, failures: 0 };
+
+  const targets: CollectorTarget[] = config.targets.map((target) => {
+    const account = target.name;
+    const limiter = createLimiter({
+      requestsPerSecond: target.api.rate_limit.requests_per_second,
+      burst: target.api.rate_limit.burst,
+      maxConcurrency: target.api.max_concurrency,
+    });
+    const api = createDbsClient({
+      endpoint: dbsEndpoint(target.region, target.endpoint_type, target.endpoint),
+      protocol: target.protocol,
+      regionId: target.region,
+      credential: options.credentialFor?.(target) ?? createCredential(credentialSpecFor(target)),
+      signatureAlgorithm: target.signature_algorithm,
+      timeoutMs: target.api.request_timeout,
+      retry: {
+        maxAttempts: target.api.retries.max_attempts,
+        initialBackoffMs: target.api.retries.initial_backoff,
+        maxBackoffMs: target.api.retries.max_backoff,
+      },
+      retryHooks: { onRetry: (err) => metrics.exporter.recordRetry(account, err.details.action ?? 'unknown', err.errorClass) },
+      onAttempt: (attempt) => {
+        cycleCalls.calls += 1;
+        if (attempt.code !== 'ok') cycleCalls.failures += 1;
+        metrics.exporter.recordAttempt(account, attempt);
+      },
+      limit: (inner) => limiter.wrap(inner),
+    });
+    return { account, region: target.region, api, selection: target.plans, planConcurrency: target.api.max_concurrency };
+  });
+
+  const collector = new Collector(
+    targets,
+    {
+      lookbackMs: config.collection.lookback,
+      overlapMs: config.collection.overlap,
+      maxStalenessMs: config.collection.max_staleness,
+    },
+    { now, logger },
+  );
+
+  return {
+    metrics,
+    collector,
+    snapshot: () => current,
+    ready: () => current !== undefined,
+    async runCycle() {
+      cycleCalls.calls = 0;
+      cycleCalls.failures = 0;
+      const result = await collector.runCycle();
+      current = result.snapshot;
+      const { report } = result;
+      const ok = report.planFailures === 0 && report.targetFailures === 0;
+      metrics.exporter.recordCycle(report.durationSeconds, ok);
+      const line = {
+        cycle: result.snapshot.cycle,
+        plans_polled: report.plansPolled,
+        plan_failures: report.planFailures,
+        target_failures: report.targetFailures,
+        api_calls: cycleCalls.calls,
+        api_errors: cycleCalls.failures,
+        duration_seconds: Number(report.durationSeconds.toFixed(3)),
+      };
+      if (ok) logger.info(line, 'collection cycle finished');
+      else {
+        // One line per cycle for all errors, grouped, with one example each.
+        const byKind = new Map<string, { count: number; example: string; accounts: Set<string> }>();
+        for (const e of report.errors) {
+          const key = `${e.errorClass}:${e.code}`;
+          const entry = byKind.get(key) ?? { count: 0, example: e.message, accounts: new Set<string>() };
+          entry.count += 1;
+          entry.accounts.add(e.account);
+          byKind.set(key, entry);
+        }
+        logger.warn(
+          {
+            ...line,
+            errors: [...byKind].map(([kind, v]) => ({ kind, count: v.count, accounts: [...v.accounts], example: v.example })),
+          },
+          'collection cycle finished with errors',
+        );
+      }
+      return result;
+    },
+  };
+}
+
+export function scheduleFor(config: ResolvedConfig): Schedule {
+  const s = config.collection.schedule;
+  return s.type === 'cron' ? { type: 'cron', expression: s.cron } : { type: 'interval', intervalMs: s.interval };
+}
+
+/** Parse `[host]:port` as Prometheus exporters write it. */
+export function parseListenAddress(address: string): { host: string | undefined; port: number } {
+  const index = address.lastIndexOf(':');
+  const host = address.slice(0, index).replace(/^\[|\]$/g, '');
+  return { host: host === '' ? undefined : host, port: Number(address.slice(index + 1)) };
+}
+
+export interface RunningExporter {
+  exporter: Exporter;
+  server: Server;
+  address: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+export async function runExporter(
+  config: ResolvedConfig,
+  options: ExporterOptions & { listenAddress: string; telemetryPath: string },
+): Promise<RunningExporter> {
+  const exporter = createExporter(config, options);
+  const app = createApp({
+    registry: exporter.metrics.registry,
+    telemetryPath: options.telemetryPath,
+    version: options.build.version,
+    isReady: exporter.ready,
+    describe: () => config.targets.map((t) => `${t.name} (${t.region})`),
+  });
+  const server = createServer(app);
+  const { host, port } = parseListenAddress(options.listenAddress);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: host ?? '0.0.0.0', port };
+  const scheduler = new Scheduler(scheduleFor(config), async () => void (await exporter.runCycle()), options.logger);
+  scheduler.start();
+  return {
+    exporter,
+    server,
+    address,
+    async stop() {
+      await scheduler.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+    },
+  };
+}

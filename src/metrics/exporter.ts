@@ -1,0 +1,129 @@
+/**
+ * The exporter's own families: is each target reachable, did each plan's last poll work,
+ * how DBS answered (every HTTP attempt, retries included), and how long polls take. These
+ * make "cannot see backups" visible and distinct from "no backups".
+ */
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { ApiAttempt } from '../dbs/api.js';
+import { type MetricsSource, PLAN_LABELS, planLabels, seconds } from './labels.js';
+
+export interface ExporterMetrics {
+  recordAttempt(account: string, attempt: ApiAttempt): void;
+  recordRetry(account: string, action: string, errorClass: string): void;
+  recordCycle(durationSeconds: number, ok: boolean): void;
+}
+
+export interface BuildInfo {
+  version: string;
+  revision?: string;
+}
+
+export function registerExporterMetrics(registry: Registry, source: MetricsSource, build: BuildInfo): ExporterMetrics {
+  new Gauge({
+    name: 'dbs_exporter_build_info',
+    help: 'Version of dbs-exporter and of the Node.js runtime it runs on; always 1.',
+    labelNames: ['version', 'revision', 'nodeversion'],
+    registers: [registry],
+  }).set({ version: build.version, revision: build.revision ?? 'unknown', nodeversion: process.version }, 1);
+
+  new Gauge({
+    name: 'dbs_exporter_target_up',
+    help: 'Whether the last plan discovery (DescribeBackupPlanList) for this account and region succeeded.',
+    labelNames: ['account', 'region'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of source.snapshot()?.targets ?? []) this.set({ account: t.account, region: t.region }, t.up ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'dbs_exporter_backup_plans',
+    help: 'Backup plans of this account and region with fresh values (selected by discovery and polled within the max staleness).',
+    labelNames: ['account', 'region'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of source.snapshot()?.targets ?? []) this.set({ account: t.account, region: t.region }, t.plans);
+    },
+  });
+
+  new Gauge({
+    name: 'dbs_exporter_plan_poll_success',
+    help: 'Whether the most recent poll of this plan (DescribeFullBackupList and DescribeIncrementBackupList) succeeded; 0 means values are the last good ones.',
+    labelNames: PLAN_LABELS,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const plan of source.snapshot()?.plans ?? []) this.set(planLabels(plan), plan.pollOk ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'dbs_exporter_plan_last_poll_success_timestamp_seconds',
+    help: 'When this plan was last polled successfully by the exporter, Unix seconds.',
+    labelNames: PLAN_LABELS,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const plan of source.snapshot()?.plans ?? []) if (plan.lastPollSuccessMs !== undefined) this.set(planLabels(plan), seconds(plan.lastPollSuccessMs));
+    },
+  });
+
+  new Gauge({
+    name: 'dbs_exporter_last_cycle_timestamp_seconds',
+    help: 'When the exporter last finished a collection cycle, Unix seconds.',
+    registers: [registry],
+    collect() {
+      const snapshot = source.snapshot();
+      if (snapshot) this.set(seconds(snapshot.completedAtMs));
+    },
+  });
+
+  const requests = new Counter({
+    name: 'dbs_exporter_api_requests_total',
+    help: 'DBS OpenAPI HTTP requests by action and outcome (code is ok or the error class: throttled, auth, forbidden, not_found, invalid_request, server, network, timeout, bad_response).',
+    labelNames: ['account', 'action', 'code'],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'dbs_exporter_api_request_duration_seconds',
+    help: 'Duration of DBS OpenAPI HTTP requests, excluding time waiting for the rate limiter.',
+    labelNames: ['account', 'action'],
+    buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'dbs_exporter_api_retries_total',
+    help: 'DBS OpenAPI requests retried after a retryable error, by the error class that caused the retry.',
+    labelNames: ['account', 'action', 'code'],
+    registers: [registry],
+  });
+  const pollDuration = new Histogram({
+    name: 'dbs_exporter_poll_duration_seconds',
+    help: 'Duration of a whole collection cycle over every target and plan.',
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [registry],
+  });
+  const cycles = new Counter({
+    name: 'dbs_exporter_cycles_total',
+    help: 'Collection cycles run, by outcome (ok when every target and plan polled, partial otherwise).',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  for (const outcome of ['ok', 'partial']) cycles.inc({ outcome }, 0);
+
+  return {
+    recordAttempt(account, attempt) {
+      requests.inc({ account, action: attempt.action, code: attempt.code });
+      duration.observe({ account, action: attempt.action }, attempt.durationSeconds);
+    },
+    recordRetry(account, action, errorClass) {
+      retries.inc({ account, action, code: errorClass });
+    },
+    recordCycle(durationSeconds, ok) {
+      pollDuration.observe(durationSeconds);
+      cycles.inc({ outcome: ok ? 'ok' : 'partial' });
+    },
+  };
+}
