@@ -71,13 +71,16 @@ const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ReadTimeout', 'C
 
 /** Class of a code DBS sent (in an error body or as ErrCode with Success:false). */
 export function classifyApiCode(code: string, statusCode?: number): ErrorClass {
+  // The code is more specific than the status, so it decides first.
   if (/^Throttling/i.test(code) || code === 'ServiceUnavailable.Throttling') return 'throttled';
   if (AUTH_CODES.some((re) => re.test(code))) return 'auth';
-  if (statusCode === 403 || /Forbidden|NoPermission|NotAuthorized/i.test(code)) return 'forbidden';
-  if (statusCode !== undefined && statusCode >= 500) return 'server';
+  if (/Forbidden|NoPermission|NotAuthorized/i.test(code)) return 'forbidden';
   if (/InternalError|ServiceUnavailable|UnknownError/i.test(code)) return 'server';
-  if (statusCode === 404 || /NotFound|NotExist/i.test(code)) return 'not_found';
-  if (statusCode === 400 || /^(Invalid|Missing|Param|MissingParameter)/.test(code)) return 'invalid_request';
+  if (/NotFound|NotExist/i.test(code)) return 'not_found';
+  if (/^(Invalid|Missing|Param|MissingParameter)/.test(code)) return 'invalid_request';
+  if (statusCode === 403) return 'forbidden';
+  if (statusCode === 404) return 'not_found';
+  if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) return 'invalid_request';
   return 'server';
 }
 
