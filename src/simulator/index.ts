@@ -1,0 +1,36 @@
+/** A local DBS: signature checks, a lazily generated fleet, fault injection. Imports no client code. */
+export { startSimulator, type Simulator, type SimulatorOptions } from './server.js';
+export { runSimulatorMain, type SimulatorMainOptions } from './main.js';
+export { DEMO_CREDENTIAL, CredentialStore, Authenticator, NonceCache, type SimulatorCredential, type ApiRequest, type AuthenticatedRequest } from './auth.js';
+export { SystemClock, ManualClock, OffsetClock, isAdjustableClock, type Clock, type AdjustableClock } from './clock.js';
+export { Fleet, UnknownPlanError, type PlanFilter, type BackupSetFilter } from './fleet.js';
+export { FaultInjector, serializableFaultRuleSchema, type FaultRule, type SerializableFaultRule, type FaultKind, type FaultDecision } from './faults.js';
+export { RequestLog, type RequestLogEntry } from './request-log.js';
+export { ApiError } from './errors.js';
+export type { ScenarioOptions } from './scenario.js';
+export {
+  DAY,
+  HOUR,
+  MINUTE,
+  EVERY_DAY,
+  WEEKDAYS,
+  type BackupPlan,
+  type BackupMethod,
+  type FullBackupSchedule,
+  type IncrementalBackupSchedule,
+  type StorageTiering,
+  type PlanInput,
+  type PlanPatch,
+  type ScheduleSwitch,
+  type FullBackupInput,
+  type IncrementBackupInput,
+  type Weekday,
+} from './model.js';
+export {
+  percentEncode,
+  canonicalQueryString,
+  signAcs3Request,
+  signRpcV1Params,
+  isoSeconds,
+  type SigningCredential,
+} from './signature.js';

@@ -1,0 +1,261 @@
+/**
+ * The exporter end to end in one process: real config parsing, the real client over HTTP
+ * with real signatures, the simulator on a manual clock, and assertions on the rendered
+ * exposition — the values a Prometheus server would scrape.
+ */
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
+import { createExporter, type Exporter } from '../../src/exporter.js';
+import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { find, has, parseExposition, valueOf } from '../support/exposition.js';
+import { promtool } from '../support/promtool.js';
+
+const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const silent = pino({ level: 'silent' });
+
+const running: Simulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.close()));
+});
+
+async function simulator(clock: ManualClock, plans?: number): Promise<Simulator> {
+  const sim = await startSimulator({ clock, ...(plans !== undefined ? { scenario: { plans } } : {}) });
+  running.push(sim);
+  return sim;
+}
+
+/** An empty fleet, so each test builds exactly the plans it asserts on. */
+async function emptySimulator(clock: ManualClock): Promise<Simulator> {
+  const sim = await simulator(clock);
+  for (const plan of sim.fleet.listPlans()) sim.fleet.removePlan(plan.id);
+  return sim;
+}
+
+function exporterFor(targets: Array<{ name: string; sim: Simulator }>, clock: ManualClock, extra = ''): Exporter {
+  const env: Record<string, string> = { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret };
+  const yaml = [
+    'defaults:',
+    '  retries: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }',
+    '  rate_limit: { requests_per_second: 500 }',
+    'collection:',
+    '  interval: 60s',
+    '  lookback: 24h',
+    '  max_staleness: 30m',
+    extra,
+    'targets:',
+    ...targets.flatMap(({ name, sim }) => [
+      `  - name: ${name}`,
+      '    region: cn-hangzhou',
+      `    endpoint: ${sim.endpoint}`,
+      '    protocol: http',
+      '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
+    ]),
+  ].join('\n');
+  return createExporter(parseConfig(yaml, { env }), { logger: silent, build: { version: 'test' }, now: () => clock.now(), processMetrics: false });
+}
+
+async function scrape(exporter: Exporter) {
+  return parseExposition(await exporter.metrics.registry.metrics());
+}
+
+const plan = (id: string, account = 'prod') => ({ account, region: 'cn-hangzhou', backup_plan_id: id });
+
+describe('exporter against the simulator', () => {
+  it('a completed incremental moves last success and lag; lag is computed at scrape time', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsinc', createdAt: T0 - 2 * HOUR, schedule: { full: false, incremental: false } });
+    sim.fleet.addIncrementBackup('dbsinc', { BackupSetId: 'i1', BackupStatus: 'COMPLETED', StartTime: T0 - 30 * MIN, EndTime: T0 - 25 * MIN, BackupSize: 500 });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    let m = await scrape(exporter);
+    const inc = { ...plan('dbsinc'), backup_type: 'incremental' };
+    expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', inc)).toBe((T0 - 25 * MIN) / 1000);
+    expect(valueOf(m, 'dbs_backup_lag_seconds', inc)).toBe(25 * 60);
+    expect(valueOf(m, 'dbs_backup_last_size_bytes', inc)).toBe(500);
+    expect(valueOf(m, 'dbs_backup_last_duration_seconds', inc)).toBe(300);
+
+    // Time passes without a poll: the lag grows at scrape time.
+    clock.advance(5 * MIN);
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_lag_seconds', inc)).toBe(30 * 60);
+
+    // A new incremental completes; the next poll moves last success and resets lag.
+    sim.fleet.addIncrementBackup('dbsinc', { BackupSetId: 'i2', BackupStatus: 'COMPLETED', StartTime: T0 + MIN, EndTime: T0 + 4 * MIN, BackupSize: 700 });
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', inc)).toBe((T0 + 4 * MIN) / 1000);
+    expect(valueOf(m, 'dbs_backup_lag_seconds', inc)).toBe(60);
+    expect(valueOf(m, 'dbs_backup_jobs_succeeded_total', inc)).toBe(1);
+    expect(valueOf(m, 'dbs_backup_succeeded_bytes_total', inc)).toBe(700);
+    expect(valueOf(m, 'dbs_backup_jobs', { ...inc, state: 'succeeded' })).toBe(2);
+  });
+
+  it('a failed full bumps the failure counter once, not once per cycle', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsfull', createdAt: T0 - 2 * HOUR, schedule: { full: false, incremental: false } });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    sim.fleet.addFullBackup('dbsfull', { BackupSetId: 'f1', BackupStatus: 'running', StartTime: T0 + MIN, BackupSize: 10 });
+    clock.advance(2 * MIN);
+    await exporter.runCycle();
+    const full = { ...plan('dbsfull'), backup_type: 'full' };
+    let m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_jobs_failed_total', full)).toBe(0);
+    expect(valueOf(m, 'dbs_backup_jobs', { ...full, state: 'running' })).toBe(1);
+
+    sim.fleet.updateBackup('dbsfull', 'f1', { BackupStatus: 'failed', EndTime: T0 + 3 * MIN, ErrMessage: 'disk full' });
+    for (let i = 0; i < 3; i++) {
+      clock.advance(MIN);
+      await exporter.runCycle();
+    }
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_jobs_failed_total', full)).toBe(1);
+    expect(valueOf(m, 'dbs_backup_last_failure_timestamp_seconds', full)).toBe((T0 + 3 * MIN) / 1000);
+    expect(valueOf(m, 'dbs_backup_jobs', { ...full, state: 'failed' })).toBe(1);
+    expect(has(m, 'dbs_backup_last_success_timestamp_seconds', full)).toBe(false);
+  });
+
+  it('a job stuck in FILLING keeps running_last_progress still while running_since ages', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsstuck', createdAt: T0 - 2 * HOUR, schedule: { full: false, incremental: false } });
+    sim.fleet.addIncrementBackup('dbsstuck', { BackupSetId: 's1', BackupStatus: 'FILLING', StartTime: T0 - 10 * MIN, BackupSize: 100 });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    clock.advance(MIN);
+    sim.fleet.updateBackup('dbsstuck', 's1', { BackupSize: 200 });
+    await exporter.runCycle();
+    const progressAt = clock.now();
+    for (let i = 0; i < 5; i++) {
+      clock.advance(10 * MIN);
+      await exporter.runCycle();
+    }
+    const m = await scrape(exporter);
+    const inc = { ...plan('dbsstuck'), backup_type: 'incremental' };
+    expect(valueOf(m, 'dbs_backup_running_since_timestamp_seconds', inc)).toBe((T0 - 10 * MIN) / 1000);
+    expect(valueOf(m, 'dbs_backup_running_last_progress_timestamp_seconds', inc)).toBe(progressAt / 1000);
+    expect(clock.now() / 1000 - valueOf(m, 'dbs_backup_running_last_progress_timestamp_seconds', inc)).toBe(50 * 60);
+  });
+
+  it('a plan removed from DBS loses its series at the next successful poll', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbskeep', createdAt: T0 - HOUR });
+    sim.fleet.addPlan({ id: 'dbsgone', createdAt: T0 - HOUR });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    let m = await scrape(exporter);
+    expect(has(m, 'dbs_backup_plan_info', plan('dbsgone'))).toBe(true);
+    expect(valueOf(m, 'dbs_exporter_backup_plans', { account: 'prod' })).toBe(2);
+    sim.fleet.removePlan('dbsgone');
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(m.filter((s) => s.labels.backup_plan_id === 'dbsgone')).toEqual([]);
+    expect(has(m, 'dbs_backup_plan_info', plan('dbskeep'))).toBe(true);
+    expect(valueOf(m, 'dbs_exporter_backup_plans', { account: 'prod' })).toBe(1);
+  });
+
+  it('a throttled account keeps its last good values, other accounts stay fresh, and it recovers', async () => {
+    const clock = new ManualClock(T0);
+    const simA = await emptySimulator(clock);
+    const simB = await emptySimulator(clock);
+    simA.fleet.addPlan({ id: 'dbsa', createdAt: T0 - 3 * HOUR });
+    simB.fleet.addPlan({ id: 'dbsb', createdAt: T0 - 3 * HOUR });
+    const exporter = exporterFor([{ name: 'prod', sim: simA }, { name: 'staging', sim: simB }], clock);
+    await exporter.runCycle();
+    const before = await scrape(exporter);
+    const aInc = { ...plan('dbsa'), backup_type: 'incremental' };
+    const lastA = valueOf(before, 'dbs_backup_last_success_timestamp_seconds', aInc);
+
+    simA.faults.set({ kind: 'throttle' });
+    clock.advance(20 * MIN);
+    await exporter.runCycle();
+    let m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_exporter_target_up', { account: 'prod' })).toBe(0);
+    expect(valueOf(m, 'dbs_exporter_target_up', { account: 'staging' })).toBe(1);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsa'))).toBe(0);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsb', 'staging'))).toBe(1);
+    // Last good values kept (and lag keeps growing from them), the other account moved on.
+    expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', aInc)).toBe(lastA);
+    expect(valueOf(m, 'dbs_backup_lag_seconds', aInc)).toBeGreaterThanOrEqual(20 * 60);
+    expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', { ...plan('dbsb', 'staging'), backup_type: 'incremental' })).toBeGreaterThan(lastA);
+    expect(valueOf(m, 'dbs_exporter_api_requests_total', { account: 'prod', action: 'DescribeBackupPlanList', code: 'throttled' })).toBe(2);
+    expect(m.some((s) => Number.isNaN(s.value))).toBe(false);
+
+    simA.faults.clear();
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_exporter_target_up', { account: 'prod' })).toBe(1);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsa'))).toBe(1);
+    expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', aInc)).toBeGreaterThan(lastA);
+  });
+
+  it('failing polls keep values until max staleness, then drop them but keep the poll-failure series', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsstale', createdAt: T0 - HOUR });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    sim.faults.set({ kind: 'forbidden', action: 'DescribeIncrementBackupList' });
+    clock.advance(20 * MIN);
+    await exporter.runCycle();
+    let m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsstale'))).toBe(0);
+    expect(has(m, 'dbs_backup_lag_seconds', plan('dbsstale'))).toBe(true);
+    expect(valueOf(m, 'dbs_exporter_api_requests_total', { account: 'prod', action: 'DescribeIncrementBackupList', code: 'forbidden' })).toBe(1);
+
+    clock.advance(11 * MIN); // 31 minutes since the last good poll; max_staleness is 30m
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(has(m, 'dbs_backup_lag_seconds', plan('dbsstale'))).toBe(false);
+    expect(has(m, 'dbs_backup_plan_info', plan('dbsstale'))).toBe(false);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsstale'))).toBe(0);
+    expect(valueOf(m, 'dbs_exporter_plan_last_poll_success_timestamp_seconds', plan('dbsstale'))).toBe(T0 / 1000);
+  });
+
+  it('a restarted exporter serves the same gauges after one cycle', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await simulator(clock);
+    const first = exporterFor([{ name: 'prod', sim }], clock);
+    await first.runCycle();
+    clock.advance(2 * MIN);
+    await first.runCycle();
+    const before = await scrape(first);
+    const restarted = exporterFor([{ name: 'prod', sim }], clock);
+    await restarted.runCycle();
+    const after = await scrape(restarted);
+    const gauges = (samples: typeof before) =>
+      samples
+        .filter((s) => s.name.startsWith('dbs_backup_') && !s.name.endsWith('_total') && !s.name.startsWith('dbs_backup_jobs') && !s.name.startsWith('dbs_backup_running_last_progress'))
+        .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
+        .sort();
+    expect(gauges(before).length).toBeGreaterThan(50);
+    expect(gauges(after)).toEqual(gauges(before));
+  });
+
+  it('the demo fleet exposition passes promtool check metrics and carries the scenario cases', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await simulator(clock);
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    const text = await exporter.metrics.registry.metrics();
+    const lint = promtool(['check', 'metrics'], text);
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+    const m = parseExposition(text);
+    const paused = sim.fleet.listPlans().find((p) => p.status === 'pause');
+    expect(paused).toBeDefined();
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan(paused!.id), status: 'pause' })).toBe(1);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan(paused!.id), status: 'running' })).toBe(0);
+    expect(find(m, 'dbs_backup_sets', { storage_class: 'ia' }).some((s) => s.value > 0)).toBe(true);
+    expect(m.some((s) => Number.isNaN(s.value))).toBe(false);
+    expect(new Set(find(m, 'dbs_backup_plan_info').map((s) => s.labels.backup_plan_id)).size).toBe(8);
+  });
+});
