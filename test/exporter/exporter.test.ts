@@ -34,7 +34,7 @@ async function emptySimulator(clock: ManualClock): Promise<Simulator> {
   return sim;
 }
 
-function exporterFor(targets: Array<{ name: string; sim: Simulator }>, clock: ManualClock, extra = ''): Exporter {
+function exporterFor(targets: Array<{ name: string; sim: Simulator }>, clock: ManualClock, extra = '', logger = silent): Exporter {
   const env: Record<string, string> = { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret };
   const yaml = [
     'defaults:',
@@ -54,7 +54,7 @@ function exporterFor(targets: Array<{ name: string; sim: Simulator }>, clock: Ma
       '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
     ]),
   ].join('\n');
-  return createExporter(parseConfig(yaml, { env }), { logger: silent, build: { version: 'test' }, now: () => clock.now(), processMetrics: false });
+  return createExporter(parseConfig(yaml, { env }), { logger, build: { version: 'test' }, now: () => clock.now(), processMetrics: false });
 }
 
 async function scrape(exporter: Exporter) {
@@ -140,6 +140,27 @@ describe('exporter against the simulator', () => {
     expect(valueOf(m, 'dbs_backup_running_since_timestamp_seconds', inc)).toBe((T0 - 10 * MIN) / 1000);
     expect(valueOf(m, 'dbs_backup_running_last_progress_timestamp_seconds', inc)).toBe(progressAt / 1000);
     expect(clock.now() / 1000 - valueOf(m, 'dbs_backup_running_last_progress_timestamp_seconds', inc)).toBe(50 * 60);
+  });
+
+  it('an unknown job status is reported as state="unknown" and logged once, not once per cycle', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsodd', createdAt: T0 - HOUR, schedule: { full: false, incremental: false } });
+    sim.fleet.addFullBackup('dbsodd', { BackupSetId: 'odd1', BackupStatus: 'teleporting', StartTime: T0 - 20 * MIN, BackupSize: 5 });
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock, '', logger);
+    for (let i = 0; i < 3; i++) {
+      await exporter.runCycle();
+      clock.advance(MIN);
+    }
+    const m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_jobs', { ...plan('dbsodd'), backup_type: 'full', state: 'unknown' })).toBe(1);
+    const warnings = lines.map((l) => JSON.parse(l) as { msg: string; status?: string }).filter((l) => l.status === 'teleporting');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toContain('unknown backup job status');
+    // And one summary line per cycle.
+    expect(lines.filter((l) => l.includes('collection cycle finished'))).toHaveLength(3);
   });
 
   it('a plan removed from DBS loses its series at the next successful poll', async () => {
