@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino, type Logger } from 'pino';
-import { ConfigError, type ResolvedConfig, loadConfigFile, parseConfig } from './config/index.js';
+import { ConfigError, type ResolvedConfig, configFileSchema, loadConfigFile, parseConfig } from './config/index.js';
 import { createCredential } from './dbs/credentials.js';
 import { createExporter, runExporter } from './exporter.js';
 
@@ -59,6 +59,16 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('expected a whole number from 1 to 100000');
   return n;
+}
+
+/** The flags that override `web:` get the same checks as the config file's keys (exit 2, not a failed listen or a dead path). */
+function webSetting(key: 'listen_address' | 'telemetry_path') {
+  const schema = configFileSchema.shape.web.unwrap().shape[key];
+  return (value: string): string => {
+    const result = schema.safeParse(value);
+    if (!result.success) throw new InvalidArgumentError(result.error.issues[0]?.message ?? 'invalid value');
+    return value;
+  };
 }
 
 function fail(message: string, code: number): never {
@@ -167,8 +177,8 @@ export function buildProgram(): Command {
     .version(pkg.version, '--version')
     .option('--config <path>', 'configuration file', 'config/dbs-exporter.yaml')
     .option('--check-config', 'validate the configuration and exit (exit code 2 when invalid)')
-    .option('--web.listen-address <address>', 'address to listen on, [host]:port (default from config, :9871)')
-    .option('--web.telemetry-path <path>', 'path under which to expose metrics (default from config, /metrics)')
+    .option('--web.listen-address <address>', 'address to listen on, [host]:port (default from config, :9871)', webSetting('listen_address'))
+    .option('--web.telemetry-path <path>', 'path under which to expose metrics (default from config, /metrics)', webSetting('telemetry_path'))
     .addOption(new Option('--log.level <level>', 'minimum log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--log.format <format>', 'log line format').choices(['json', 'logfmt']).default('logfmt'))
     .option('--once', 'poll every target once, print the exposition to stdout and exit (1 if any poll failed)')

@@ -33,7 +33,10 @@ export function createApp(options: AppOptions): Express {
 
   app.use(compression({ threshold: 1024 }));
 
-  app.get(options.telemetryPath, async (req, res) => {
+  // Matched literally, not as an express route pattern: a configured path such as `/m*` or
+  // `/metrics:v2` is valid config and must neither crash the router nor match other paths.
+  app.use(async (req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== options.telemetryPath) return next();
     const registry: Registry<RegistryContentType> = wantsOpenMetrics(req) ? openMetrics : options.registry;
     try {
       const body = await registry.metrics();

@@ -110,6 +110,20 @@ describe.concurrent('flags', () => {
     expect(run.stderr).toContain('expected a port number 0-65535');
   });
 
+  it('a bad --web.listen-address exits 2 with the config file\'s rule, before listening', async ({ expect }) => {
+    const run = await runCli(['--demo', '--web.listen-address', '127.0.0.1:99999']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("option '--web.listen-address <address>' argument '127.0.0.1:99999' is invalid. port must be at most 65535");
+    expect(run.stderr).not.toContain('simulator started');
+    expect(run.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it('a --web.telemetry-path without a leading slash exits 2 instead of serving 404 to every scrape', async ({ expect }) => {
+    const run = await runCli(['--demo', '--web.telemetry-path', 'metrics']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("option '--web.telemetry-path <path>' argument 'metrics' is invalid. expected a path starting with /");
+  });
+
   it('--version prints the package version and exits 0', async ({ expect }) => {
     const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
     const run = await runCli(['--version']);

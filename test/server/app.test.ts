@@ -1,0 +1,236 @@
+/**
+ * The HTTP side in process: the express app over a real exporter polling the simulator on
+ * a manual clock, served by node:http on 127.0.0.1 and read with raw requests (fetch would
+ * negotiate and undo gzip by itself).
+ */
+import { type Server, createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/index.js';
+import { createExporter, type Exporter } from '../../src/exporter.js';
+import { createApp } from '../../src/server/app.js';
+import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { find, parseExposition } from '../support/exposition.js';
+
+const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
+const silent = pino({ level: 'silent' });
+const TEXT_FORMAT = 'text/plain; version=0.0.4; charset=utf-8';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanup.splice(0).map((close) => close()));
+});
+
+interface Served {
+  sim: Simulator;
+  exporter: Exporter;
+  clock: ManualClock;
+  get(path: string, headers?: Record<string, string>, method?: string): Promise<Response>;
+}
+
+interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+}
+
+async function serve(options: { telemetryPath?: string; version?: string } = {}): Promise<Served> {
+  const clock = new ManualClock(T0);
+  const sim = await startSimulator({ clock });
+  cleanup.push(() => sim.close());
+  const yaml = [
+    'defaults:',
+    '  retries: { max_attempts: 1 }',
+    '  rate_limit: { requests_per_second: 500 }',
+    'targets:',
+    '  - name: prod',
+    '    region: cn-hangzhou',
+    `    endpoint: ${sim.endpoint}`,
+    '    protocol: http',
+    '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
+  ].join('\n');
+  const config = parseConfig(yaml, { env: { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret } });
+  const exporter = createExporter(config, { logger: silent, build: { version: options.version ?? '9.8.7' }, now: () => clock.now(), processMetrics: false });
+  const app = createApp({
+    registry: exporter.metrics.registry,
+    telemetryPath: options.telemetryPath ?? '/metrics',
+    version: options.version ?? '9.8.7',
+    isReady: exporter.ready,
+    describe: () => ['prod (cn-hangzhou)'],
+  });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanup.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  const { port } = server.address() as AddressInfo;
+  const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    new Promise<Response>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, method, headers: { connection: 'close', ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text: body.toString('utf8') });
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  return { sim, exporter, clock, get };
+}
+
+const sampleLines = (text: string) => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+
+describe('health endpoints', () => {
+  it('/-/healthy is 200 always; /-/ready is 503 until the first cycle has finished, then 200', async () => {
+    const { exporter, get } = await serve();
+    let healthy = await get('/-/healthy');
+    expect(healthy.status).toBe(200);
+    expect(healthy.text).toBe('Healthy\n');
+    const notReady = await get('/-/ready');
+    expect(notReady.status).toBe(503);
+    expect(notReady.text).toBe('Not ready: first collection cycle has not finished\n');
+
+    await exporter.runCycle();
+    const ready = await get('/-/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.text).toBe('Ready\n');
+    healthy = await get('/-/healthy');
+    expect(healthy.status).toBe(200);
+  });
+});
+
+describe('/metrics', () => {
+  it('answers the Prometheus text format by default, uncompressed', async () => {
+    const { exporter, get } = await serve();
+    await exporter.runCycle();
+    const res = await get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(TEXT_FORMAT);
+    expect(res.headers['content-encoding']).toBeUndefined();
+    const m = parseExposition(res.text);
+    expect(find(m, 'dbs_backup_plan_info', { account: 'prod' })).toHaveLength(8);
+    expect(res.text).toBe(await exporter.metrics.registry.metrics());
+  });
+
+  it('answers OpenMetrics when the scraper asks for it', async () => {
+    const { exporter, get } = await serve();
+    await exporter.runCycle();
+    const res = await get('/metrics', { accept: 'application/openmetrics-text; version=1.0.0' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^application\/openmetrics-text/);
+    expect(res.text.endsWith('# EOF\n')).toBe(true);
+    expect(res.text).toContain('dbs_backup_plan_info{');
+    // What Prometheus itself sends.
+    const prom = await get('/metrics', {
+      accept: 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1',
+    });
+    expect(prom.headers['content-type']).toMatch(/^application\/openmetrics-text; version=1\.0\.0/);
+    // The plain format is unchanged after an OpenMetrics scrape.
+    expect((await get('/metrics')).headers['content-type']).toBe(TEXT_FORMAT);
+  });
+
+  it('gzips when the scraper accepts it, with the same samples as the plain body', async () => {
+    const { exporter, get } = await serve();
+    await exporter.runCycle();
+    const plain = await get('/metrics');
+    const gzipped = await get('/metrics', { 'accept-encoding': 'gzip' });
+    expect(gzipped.status).toBe(200);
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gzipped.headers['content-type']).toBe(TEXT_FORMAT);
+    expect(gzipped.body.length).toBeLessThan(plain.body.length);
+    const unzipped = gunzipSync(gzipped.body).toString('utf8');
+    expect(sampleLines(unzipped).length).toBeGreaterThan(100);
+    expect(sampleLines(unzipped)).toEqual(sampleLines(plain.text));
+    expect(plain.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('is served under a configured telemetry path, and the default path is then 404', async () => {
+    const { exporter, get } = await serve({ telemetryPath: '/custom' });
+    await exporter.runCycle();
+    const res = await get('/custom');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(TEXT_FORMAT);
+    expect(find(parseExposition(res.text), 'dbs_backup_plan_info')).toHaveLength(8);
+    const old = await get('/metrics');
+    expect(old.status).toBe(404);
+    expect(old.text).toBe('Not Found\n');
+  });
+
+  it('takes the telemetry path literally, even with characters express routes treat as patterns', async () => {
+    const { exporter, get } = await serve({ telemetryPath: '/probe:v2*' });
+    await exporter.runCycle();
+    const res = await get('/probe:v2*');
+    expect(res.status).toBe(200);
+    expect(find(parseExposition(res.text), 'dbs_backup_plan_info')).toHaveLength(8);
+    for (const path of ['/probeXYZ', '/probe:v2', '/probe:v2*/x', '/metrics']) expect((await get(path)).status, path).toBe(404);
+  });
+
+  it('answers HEAD on the telemetry path with the headers and no body', async () => {
+    const { exporter, get } = await serve();
+    await exporter.runCycle();
+    const res = await get('/metrics', {}, 'HEAD');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(TEXT_FORMAT);
+    expect(res.body.length).toBe(0);
+  });
+
+  it('never calls DBS: 20 scrapes leave the simulator request count unchanged', async () => {
+    const { sim, exporter, get } = await serve();
+    await exporter.runCycle();
+    const before = sim.requests.count();
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) expect((await get('/metrics')).status).toBe(200);
+    expect(sim.requests.count()).toBe(before);
+  });
+
+  it('computes lag at scrape time: advancing the clock between two scrapes adds exactly that much', async () => {
+    const { exporter, clock, get } = await serve();
+    await exporter.runCycle();
+    const lag = async () => find(parseExposition((await get('/metrics')).text), 'dbs_backup_lag_seconds');
+    const before = await lag();
+    expect(before.length).toBeGreaterThanOrEqual(8);
+    clock.advance(7 * 60_000 + 250);
+    const after = await lag();
+    const key = (s: (typeof before)[number]) => JSON.stringify(s.labels);
+    expect(after.map(key)).toEqual(before.map(key));
+    for (const [i, sample] of after.entries()) expect(sample.value - before[i]!.value).toBeCloseTo(420.25, 9);
+  });
+});
+
+describe('landing page and unknown paths', () => {
+  it('/ is an HTML page with the version and a link to the telemetry path', async () => {
+    const { get } = await serve({ telemetryPath: '/custom' });
+    const res = await get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.text).toContain('Version 9.8.7.');
+    expect(res.text).toContain('<a href="/custom">Metrics</a>');
+    expect(res.text).toContain('<li>prod (cn-hangzhou)</li>');
+  });
+
+  it('escapes what it shows', async () => {
+    const { get } = await serve({ version: '1.0<script>' });
+    const res = await get('/');
+    expect(res.text).toContain('Version 1.0&#60;script&#62;.');
+    expect(res.text).not.toContain('<script>');
+  });
+
+  it('unknown paths are 404', async () => {
+    const { get } = await serve();
+    for (const path of ['/nope', '/metrics/extra', '/-/reload']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(404);
+      expect(res.text).toBe('Not Found\n');
+    }
+  });
+});
