@@ -212,7 +212,36 @@ export function buildProgram(): Command {
       await simulate(opts);
     });
 
+  program
+    .command('rules')
+    .description('print the Prometheus alerting and recording rules, with your thresholds (see src/rules/rules.ts)')
+    .option('--set <name=value>', 'override a threshold, e.g. incrementalLagSeconds=3600 or stallFor=30m (repeatable)', collectPairs, [])
+    .action(async (opts: { set: string[] }) => {
+      const { DEFAULT_THRESHOLDS, renderRules } = await import('./rules/rules.js');
+      const overrides: Record<string, string | number> = {};
+      for (const pair of opts.set) {
+        const [name, ...rest] = pair.split('=');
+        const value = rest.join('=');
+        if (!name || !(name in DEFAULT_THRESHOLDS) || rest.length === 0) {
+          fail(`--set ${pair}: unknown threshold; known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')}`, EXIT_CONFIG);
+        }
+        const defaultValue = DEFAULT_THRESHOLDS[name as keyof typeof DEFAULT_THRESHOLDS];
+        if (typeof defaultValue === 'number') {
+          const n = Number(value);
+          if (!Number.isFinite(n) || n < 0) fail(`--set ${pair}: expected a non-negative number`, EXIT_CONFIG);
+          overrides[name] = n;
+        } else {
+          overrides[name] = value;
+        }
+      }
+      process.stdout.write(renderRules(overrides));
+    });
+
   return program;
+}
+
+function collectPairs(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 buildProgram()

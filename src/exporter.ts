@@ -83,6 +83,7 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
 
   const targets: CollectorTarget[] = config.targets.map((target) => {
     const account = target.name;
+    metrics.exporter.initAccount(account);
     const limiter = createLimiter({
       requestsPerSecond: target.api.rate_limit.requests_per_second,
       burst: target.api.rate_limit.burst,

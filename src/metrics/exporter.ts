@@ -5,9 +5,13 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ApiAttempt } from '../dbs/api.js';
+import { ERROR_CLASSES } from '../dbs/errors.js';
+import { DBS_ACTIONS } from '../dbs/schemas.js';
 import { type MetricsSource, PLAN_LABELS, planLabels, seconds } from './labels.js';
 
 export interface ExporterMetrics {
+  /** Create this account's request and retry series at 0, so rate() and increase() see their first increment. */
+  initAccount(account: string): void;
   recordAttempt(account: string, attempt: ApiAttempt): void;
   recordRetry(account: string, action: string, errorClass: string): void;
   recordCycle(durationSeconds: number, ok: boolean): void;
@@ -114,6 +118,12 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
   for (const outcome of ['ok', 'partial']) cycles.inc({ outcome }, 0);
 
   return {
+    initAccount(account) {
+      for (const action of DBS_ACTIONS) {
+        for (const code of ['ok', ...ERROR_CLASSES]) requests.inc({ account, action, code }, 0);
+        retries.inc({ account, action, code: 'throttled' }, 0);
+      }
+    },
     recordAttempt(account, attempt) {
       requests.inc({ account, action: attempt.action, code: attempt.code });
       duration.observe({ account, action: attempt.action }, attempt.durationSeconds);

@@ -1,0 +1,59 @@
+/**
+ * The shipped rules, checked by Prometheus' own promtool: they parse, they match what
+ * src/rules renders, and the unit tests in alerts.test.yml (fire / don't fire) pass.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { buildRules, renderRules } from '../../src/rules/rules.js';
+import { promtool } from '../support/promtool.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const RULES = `${root}config/prometheus/dbs-exporter.rules.yml`;
+const TESTS = `${root}test/rules/alerts.test.yml`;
+
+interface AlertTest {
+  alertname: string;
+  exp_alerts: unknown[];
+}
+const alertTests = (parse(readFileSync(TESTS, 'utf8')) as { tests: Array<{ alert_rule_test?: AlertTest[] }> }).tests.flatMap((t) => t.alert_rule_test ?? []);
+const alerts = buildRules().groups.flatMap((g) => g.rules).filter((r): r is Extract<typeof r, { alert: string }> => 'alert' in r);
+
+describe('shipped Prometheus rules', () => {
+  it('pass promtool check rules', () => {
+    const result = promtool(['check', 'rules', RULES]);
+    expect(result.stdout).toContain('SUCCESS: 16 rules found');
+    expect(result.status).toBe(0);
+  });
+
+  it('are exactly what src/rules renders with the default thresholds (npm run gen:rules)', () => {
+    expect(readFileSync(RULES, 'utf8')).toBe(renderRules());
+  });
+
+  it('pass their promtool unit tests', () => {
+    const result = promtool(['test', 'rules', TESTS]);
+    expect(result.stdout + result.stderr).toContain('SUCCESS');
+    expect(result.status).toBe(0);
+  });
+
+  it.each(alerts.map((a) => [a.alert, a] as const))('%s has a fire test, a no-fire test, severity and a runbook', (name, rule) => {
+    expect(alertTests.some((t) => t.alertname === name && t.exp_alerts.length > 0)).toBe(true);
+    expect(alertTests.some((t) => t.alertname === name && t.exp_alerts.length === 0)).toBe(true);
+    expect(['critical', 'warning']).toContain(rule.labels.severity);
+    const anchor = rule.annotations.runbook_url.split('#')[1];
+    expect(readFileSync(`${root}docs/runbooks.md`, 'utf8')).toContain(`\n## ${name}\n`);
+    expect(anchor).toBe(name.toLowerCase());
+    if (!name.startsWith('DBSExporter')) {
+      for (const label of ['backup_plan_id', 'account', 'region']) expect(rule.annotations.description).toContain(`$labels.${label}`);
+    }
+  });
+
+  it('take thresholds from one place: overrides change the rendered expressions and for: durations', () => {
+    const text = renderRules({ incrementalLagSeconds: 30, incrementalLagFor: '5s', exporterJobSelector: 'job="e2e"' });
+    expect(text).toContain('dbs_backup_lag_seconds{backup_type="incremental"} > 30\n');
+    expect(text).toContain('for: 5s');
+    expect(text).toContain('up{job="e2e"} == 0');
+    expect(text).not.toContain('> 7200');
+  });
+});
