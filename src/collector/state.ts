@@ -230,7 +230,9 @@ export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSumm
       setsByStorage[job.storageClass] += 1;
       setBytesByStorage[job.storageClass] += job.sizeBytes;
     }
-    if (job.state === 'running' && (running === undefined || (job.startMs ?? 0) > (running.startMs ?? 0))) running = job;
+    // Of several running jobs, report the one that has gone longest without progress:
+    // a stall must not hide behind a newer job that is moving.
+    if (job.state === 'running' && (running === undefined || job.lastProgressMs < running.lastProgressMs)) running = job;
   }
   return {
     ...(state.lastSuccess ? { lastSuccess: state.lastSuccess } : {}),

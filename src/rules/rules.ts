@@ -65,6 +65,12 @@ export const DEFAULT_THRESHOLDS: RuleThresholds = {
 
 const PLAN = 'account, region, backup_plan_id';
 const RUNNING_PLAN = `on (${PLAN}) (dbs_backup_plan_status{status="running"} == 1)`;
+/**
+ * Values derived from time() keep moving while polls fail (lag grows from the last good
+ * value): those alerts hold only while the plan is being polled, so "cannot see backups"
+ * raises DBSExporterPlanPollFailing / DBSExporterTargetDown instead of a false backup alert.
+ */
+const POLLED = `on (${PLAN}) (dbs_exporter_plan_poll_success == 1)`;
 const WHERE = 'plan {{ $labels.backup_plan_id }} (account {{ $labels.account }}, region {{ $labels.region }})';
 
 /** Humanised durations for annotation text. */
@@ -119,21 +125,21 @@ export function buildRules(overrides: Partial<RuleThresholds> = {}): RuleFile {
 
   const backups: AlertRule[] = [
     alert('DBSIncrementalBackupLagging', {
-      expr: `dbs_backup_lag_seconds{backup_type="incremental"} > ${t.incrementalLagSeconds}\nand ${RUNNING_PLAN}`,
+      expr: `dbs_backup_lag_seconds{backup_type="incremental"} > ${t.incrementalLagSeconds}\nand ${RUNNING_PLAN}\nand ${POLLED}`,
       for: t.incrementalLagFor,
       labels: { severity: 'warning' },
       summary: 'DBS incremental (log) backups are lagging',
       description: `The newest successful log backup of ${WHERE} ended {{ $value | humanizeDuration }} ago (threshold ${human(t.incrementalLagSeconds)}). Point-in-time restore cannot reach the last {{ $value | humanizeDuration }}.`,
     }),
     alert('DBSFullBackupOverdue', {
-      expr: `(time() - dbs_backup_last_success_timestamp_seconds{backup_type="full"})\n> on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${RUNNING_PLAN}`,
+      expr: `(time() - dbs_backup_last_success_timestamp_seconds{backup_type="full"})\n> on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${RUNNING_PLAN}\nand ${POLLED}`,
       for: t.fullBackupOverdueFor,
       labels: { severity: 'critical' },
       summary: 'No successful DBS full backup within its schedule',
       description: `The newest successful full backup of ${WHERE} is {{ $value | humanizeDuration }} old, more than ${t.fullBackupIntervalFactor} times the plan's full-backup interval (${human(t.fullBackupFallbackIntervalSeconds)} assumed when BackupPeriod is unknown).`,
     }),
     alert('DBSNoSuccessfulFullBackup', {
-      expr: `max by (${PLAN}) (dbs_backup_plan_status{status="running"} == 1)\nunless on (${PLAN}) dbs_backup_last_success_timestamp_seconds{backup_type="full"}`,
+      expr: `max by (${PLAN}) (dbs_backup_plan_status{status="running"} == 1)\nunless on (${PLAN}) dbs_backup_last_success_timestamp_seconds{backup_type="full"}\nand ${POLLED}`,
       for: t.noSuccessfulFullFor,
       labels: { severity: 'warning' },
       summary: 'A running DBS backup plan has no successful full backup',
@@ -147,7 +153,7 @@ export function buildRules(overrides: Partial<RuleThresholds> = {}): RuleFile {
       description: `{{ $value | humanize }} {{ $labels.backup_type }} backup job(s) of ${WHERE} failed in the last ${t.jobFailedWindow}.`,
     }),
     alert('DBSBackupJobStalled', {
-      expr: `time() - dbs_backup_running_last_progress_timestamp_seconds > ${t.stallSeconds}`,
+      expr: `time() - dbs_backup_running_last_progress_timestamp_seconds > ${t.stallSeconds}\nand ${POLLED}`,
       for: t.stallFor,
       labels: { severity: 'warning' },
       summary: 'A DBS backup job is running but not making progress',
@@ -161,7 +167,7 @@ export function buildRules(overrides: Partial<RuleThresholds> = {}): RuleFile {
       description: `Backup ${WHERE} is in status {{ $labels.status }}: it takes no new backups until it runs again.`,
     }),
     alert('DBSRestoreWindowAtRisk', {
-      expr: `dbs_backup_last_success_expiry_timestamp_seconds{backup_type="full"} - time() < ${t.expiryWarningSeconds}`,
+      expr: `dbs_backup_last_success_expiry_timestamp_seconds{backup_type="full"} - time() < ${t.expiryWarningSeconds}\nand ${POLLED}`,
       for: t.expiryFor,
       labels: { severity: 'warning' },
       summary: 'The newest DBS full backup expires soon',

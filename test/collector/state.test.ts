@@ -111,3 +111,13 @@ describe('mergeJobs', () => {
     expect(nextFetchStartMs(finished, { nowMs: T0 + 5 * H, lookbackMs: 72 * H, overlapMs: 600_000 })).toBe(T0 + 3 * H - 600_000);
   });
 });
+
+describe('running job summary', () => {
+  it('reports the running job that has gone longest without progress, not the newest one', () => {
+    let s = mergeJobs(undefined, [], ctx(T0));
+    s = mergeJobs(s, [job('stuck', 'running', T0 + 1000, { sizeBytes: 10 })], ctx(T0 + 2000));
+    s = mergeJobs(s, [job('stuck', 'running', T0 + 1000, { sizeBytes: 10 }), job('fresh', 'running', T0 + 5000, { sizeBytes: 1 })], ctx(T0 + 6000));
+    s = mergeJobs(s, [job('stuck', 'running', T0 + 1000, { sizeBytes: 10 }), job('fresh', 'running', T0 + 5000, { sizeBytes: 9 })], ctx(T0 + 9000));
+    expect(summarise(s, T0 + 9000).running).toEqual({ sinceMs: T0 + 1000, lastProgressMs: T0 + 2000, sizeBytes: 10 });
+  });
+});
