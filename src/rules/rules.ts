@@ -34,8 +34,6 @@ export interface RuleThresholds {
   /** Selector of the exporter's own scrape job, for `up`. */
   exporterJobSelector: string;
   exporterDownFor: string;
-  /** Rate window of the fleet recording rules. */
-  failuresWindow: string;
   runbookBaseUrl: string;
 }
 
@@ -59,7 +57,6 @@ export const DEFAULT_THRESHOLDS: RuleThresholds = {
   throttledFor: '30m',
   exporterJobSelector: 'job="dbs-exporter"',
   exporterDownFor: '5m',
-  failuresWindow: '24h',
   runbookBaseUrl: 'https://github.com/dbs-exporter/dbs-exporter/blob/main/docs/runbooks.md',
 };
 
@@ -73,13 +70,11 @@ const RUNNING_PLAN = `on (${PLAN}) (dbs_backup_plan_status{status="running"} == 
 const POLLED = `on (${PLAN}) (dbs_exporter_plan_poll_success == 1)`;
 const WHERE = 'plan {{ $labels.backup_plan_id }} (account {{ $labels.account }}, region {{ $labels.region }})';
 
-/** Humanised durations for annotation text. */
-function human(seconds: number): string {
-  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
-}
+/** A threshold in annotation text, humanised by Prometheus when the alert fires. */
+const human = (seconds: string) => `{{ ${seconds} | humanizeDuration }}`;
+
+/** Every threshold as the text it becomes in the rules: a value, or a placeholder for the Helm chart. */
+type ThresholdText = { [K in keyof RuleThresholds]: string };
 
 interface AlertRule {
   alert: string;
@@ -99,7 +94,16 @@ export interface RuleFile {
 }
 
 export function buildRules(overrides: Partial<RuleThresholds> = {}): RuleFile {
-  const t = { ...DEFAULT_THRESHOLDS, ...overrides };
+  const merged = { ...DEFAULT_THRESHOLDS, ...overrides };
+  return buildRuleFile(Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, String(v)])) as ThresholdText);
+}
+
+/** The rules with `__name__` placeholders where thresholds go: the Helm chart substitutes values.yaml's. */
+export function buildRuleTemplate(): RuleFile {
+  return buildRuleFile(Object.fromEntries(Object.keys(DEFAULT_THRESHOLDS).map((k) => [k, `__${k}__`])) as ThresholdText);
+}
+
+function buildRuleFile(t: ThresholdText): RuleFile {
   const runbook = (anchor: string) => `${t.runbookBaseUrl}#${anchor}`;
   const alert = (name: string, rule: Omit<AlertRule, 'alert' | 'annotations'> & { summary: string; description: string }): AlertRule => ({
     alert: name,
@@ -112,14 +116,11 @@ export function buildRules(overrides: Partial<RuleThresholds> = {}): RuleFile {
   const recording: RecordingRule[] = [
     {
       record: 'dbs:backup_full_max_age_seconds',
-      expr: `${t.fullBackupIntervalFactor} * dbs_backup_plan_full_backup_interval_seconds\nor on (${PLAN})\n(max by (${PLAN}) (dbs_backup_plan_info) * 0 + ${t.fullBackupIntervalFactor * t.fullBackupFallbackIntervalSeconds})`,
+      expr: `${t.fullBackupIntervalFactor} * dbs_backup_plan_full_backup_interval_seconds\nor on (${PLAN})\n(max by (${PLAN}) (dbs_backup_plan_info) * 0 + ${t.fullBackupIntervalFactor} * ${t.fullBackupFallbackIntervalSeconds})`,
     },
     { record: 'account_region_backup_type:dbs_backup_lag_seconds:max', expr: 'max by (account, region, backup_type) (dbs_backup_lag_seconds)' },
     { record: 'account_region_status:dbs_backup_plans:count', expr: 'count by (account, region, status) (dbs_backup_plan_status == 1)' },
-    {
-      record: `account_backup_type:dbs_backup_jobs_failed:increase${t.failuresWindow}`,
-      expr: `sum by (account, backup_type) (increase(dbs_backup_jobs_failed_total[${t.failuresWindow}]))`,
-    },
+    { record: 'account_backup_type:dbs_backup_jobs_failed:increase24h', expr: 'sum by (account, backup_type) (increase(dbs_backup_jobs_failed_total[24h]))' },
     { record: 'account_region_storage_class:dbs_backup_set_bytes:sum', expr: 'sum by (account, region, storage_class) (dbs_backup_set_bytes)' },
   ];
 
@@ -216,6 +217,8 @@ export function buildRules(overrides: Partial<RuleThresholds> = {}): RuleFile {
   };
 }
 
+const YAML_OPTIONS = { lineWidth: 0, blockQuote: 'literal' } as const;
+
 export function renderRules(overrides: Partial<RuleThresholds> = {}): string {
   const header = [
     '# dbs-exporter alerting and recording rules.',
@@ -223,5 +226,15 @@ export function renderRules(overrides: Partial<RuleThresholds> = {}): string {
     '# to change a threshold, render your own: `dbs-exporter rules --set incrementalLagSeconds=3600`.',
     '',
   ].join('\n');
-  return header + stringify(buildRules(overrides), { lineWidth: 0, blockQuote: 'literal' });
+  return header + stringify(buildRules(overrides), YAML_OPTIONS);
+}
+
+/** The rules' `groups:` with `__threshold__` placeholders, for the Helm chart's PrometheusRule. */
+export function renderRuleTemplate(): string {
+  const header = [
+    '# Generated from src/rules/rules.ts (npm run gen:rules). The chart replaces each __name__',
+    '# with .Values.prometheusRule.thresholds.name; Prometheus templates ({{ ... }}) are left as they are.',
+    '',
+  ].join('\n');
+  return header + stringify(buildRuleTemplate(), YAML_OPTIONS);
 }
