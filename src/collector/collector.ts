@@ -11,6 +11,7 @@ import { DbsApiError, classifyThrown } from '../dbs/errors.js';
 import { listAll } from '../dbs/pagination.js';
 import type { BackupPlanDetail } from '../dbs/schemas.js';
 import { type PollSettings, pollPlan } from './poll.js';
+import { type Shard, inShard } from './shard.js';
 import { type PlanSelection, isPlanSelected } from '../config/plans.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
 import { type PlanState, planInfoFromDetail, summarise } from './state.js';
@@ -29,6 +30,8 @@ export interface CollectorTarget {
 export interface CollectionSettings extends PollSettings {
   /** How long last good values are served after polls start failing. */
   maxStalenessMs: number;
+  /** Poll only this replica's share of the plans. */
+  shard?: Shard;
 }
 
 interface TargetRuntime {
@@ -87,13 +90,15 @@ export class Collector {
     const now = this.deps.now();
     let selected: BackupPlanDetail[];
     try {
-      selected = (await this.discover(runtime)).filter((plan) =>
-        isPlanSelected(target.selection, {
-          id: plan.BackupPlanId,
-          name: plan.BackupPlanName,
-          status: plan.BackupPlanStatus,
-          instanceType: plan.SourceEndpointInstanceType,
-        }),
+      selected = (await this.discover(runtime)).filter(
+        (plan) =>
+          inShard(this.settings.shard, target.account, plan.BackupPlanId) &&
+          isPlanSelected(target.selection, {
+            id: plan.BackupPlanId,
+            name: plan.BackupPlanName,
+            status: plan.BackupPlanStatus,
+            instanceType: plan.SourceEndpointInstanceType,
+          }),
       );
       runtime.up = true;
       runtime.lastDiscoverySuccessMs = now;
@@ -110,7 +115,11 @@ export class Collector {
     const selectedIds = new Set(selected.map((p) => p.BackupPlanId));
     // A plan that disappeared from a successful discovery loses its series now.
     for (const id of runtime.plans.keys()) if (!selectedIds.has(id)) runtime.plans.delete(id);
-    runtime.missing = new Set(target.selection.mode === 'ids' ? target.selection.ids.filter((id) => !selectedIds.has(id)) : []);
+    runtime.missing = new Set(
+      target.selection.mode === 'ids'
+        ? target.selection.ids.filter((id) => !selectedIds.has(id) && inShard(this.settings.shard, target.account, id))
+        : [],
+    );
 
     const limit = pLimit(target.planConcurrency);
     await Promise.all(
