@@ -4,7 +4,8 @@
  * the metrics registry reading the collector's latest snapshot, the scheduler, and the
  * HTTP server. The CLI only parses flags and calls into here.
  */
-import { type Server, createServer } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { Collector, type CollectorTarget, type CycleReport } from './collector/collector.js';
 import { createLimiter } from './collector/limits.js';
@@ -14,6 +15,8 @@ import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
 import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
 import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
 import { createApp } from './server/app.js';
+import type { WebConfig } from './server/web-config.js';
+import { WebSecurity } from './server/web-security.js';
 
 /** Config credentials (secrets wrapped) → the SDK's credential parameters. */
 export function credentialSpecFor(target: ResolvedTarget): DbsCredentialSpec {
@@ -132,6 +135,7 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
       cycleCalls.failures = 0;
       const result = await collector.runCycle();
       current = result.snapshot;
+      await metrics.exposition.prepare(current);
       const { report } = result;
       const ok = report.planFailures === 0 && report.targetFailures === 0;
       metrics.exporter.recordCycle(report.durationSeconds, ok);
@@ -182,24 +186,36 @@ export function parseListenAddress(address: string): { host: string | undefined;
 
 export interface RunningExporter {
   exporter: Exporter;
-  server: Server;
+  /** HTTPS when the web config has tls_server_config. */
+  server: HttpServer | HttpsServer;
   address: { host: string; port: number };
+  /** The web config in force (reloaded when its files change). */
+  security: WebSecurity;
   stop(): Promise<void>;
 }
 
 export async function runExporter(
   config: ResolvedConfig,
-  options: ExporterOptions & { listenAddress: string; telemetryPath: string },
+  options: ExporterOptions & {
+    listenAddress: string;
+    telemetryPath: string;
+    /** From loadWebConfig (`--web.config.file`): TLS, basic auth, headers. Plain HTTP without it. */
+    webConfig?: WebConfig;
+    /** How often the web config's files are checked for changes (ms). */
+    webConfigPollMs?: number;
+  },
 ): Promise<RunningExporter> {
   const exporter = createExporter(config, options);
+  const security = new WebSecurity(options.webConfig, { logger: options.logger, pollIntervalMs: options.webConfigPollMs });
   const app = createApp({
     registry: exporter.metrics.registry,
     telemetryPath: options.telemetryPath,
     version: options.build.version,
     isReady: exporter.ready,
     describe: () => config.targets.map((t) => `${t.name} (${t.region})`),
+    guard: security.guard,
   });
-  const server = createServer(app);
+  const server = security.createServer(app);
   const { host, port } = parseListenAddress(options.listenAddress);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -210,13 +226,16 @@ export async function runExporter(
   });
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: host ?? '0.0.0.0', port };
+  await security.watch();
   const scheduler = new Scheduler(scheduleFor(config), async () => void (await exporter.runCycle()), options.logger);
   scheduler.start();
   return {
     exporter,
     server,
     address,
+    security,
     async stop() {
+      security.stop();
       await scheduler.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

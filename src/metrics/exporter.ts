@@ -7,7 +7,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { ApiAttempt } from '../dbs/api.js';
 import { ERROR_CLASSES } from '../dbs/errors.js';
 import { DBS_ACTIONS } from '../dbs/schemas.js';
-import { type MetricsSource, PLAN_LABELS, planLabels, seconds } from './labels.js';
+import { type MetricsSource, seconds } from './labels.js';
 
 export interface ExporterMetrics {
   /** Create this account's request and retry series at 0, so rate() and increase() see their first increment. */
@@ -22,6 +22,7 @@ export interface BuildInfo {
   revision?: string;
 }
 
+/** The exporter's own families; the per-plan poll series are in families.ts. */
 export function registerExporterMetrics(registry: Registry, source: MetricsSource, build: BuildInfo): ExporterMetrics {
   new Gauge({
     name: 'dbs_exporter_build_info',
@@ -49,28 +50,6 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
     collect() {
       this.reset();
       for (const t of source.snapshot()?.targets ?? []) this.set({ account: t.account, region: t.region }, t.plans);
-    },
-  });
-
-  new Gauge({
-    name: 'dbs_exporter_plan_poll_success',
-    help: 'Whether the most recent poll of this plan (DescribeFullBackupList and DescribeIncrementBackupList) succeeded; 0 means values are the last good ones.',
-    labelNames: PLAN_LABELS,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const plan of source.snapshot()?.plans ?? []) this.set(planLabels(plan), plan.pollOk ? 1 : 0);
-    },
-  });
-
-  new Gauge({
-    name: 'dbs_exporter_plan_last_poll_success_timestamp_seconds',
-    help: 'When this plan was last polled successfully by the exporter, Unix seconds.',
-    labelNames: PLAN_LABELS,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const plan of source.snapshot()?.plans ?? []) if (plan.lastPollSuccessMs !== undefined) this.set(planLabels(plan), seconds(plan.lastPollSuccessMs));
     },
   });
 

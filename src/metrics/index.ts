@@ -1,27 +1,49 @@
 /**
- * The metrics registry: one file per family group (plan, jobs, exporter), all reading the
- * collector's latest finished snapshot at scrape time, plus prom-client's process and
- * Node.js metrics. Nothing here calls DBS.
+ * The metrics: per-plan families defined once in families.ts and served by the snapshot
+ * renderer in exposition.ts; the exporter's own families and prom-client's process and
+ * Node.js metrics in a small prom-client registry rendered per scrape. Nothing here calls DBS.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type BuildInfo, type ExporterMetrics, registerExporterMetrics } from './exporter.js';
-import { registerJobMetrics } from './jobs.js';
+import { Exposition, type ExpositionFormat } from './exposition.js';
+import { registerFamilies } from './families.js';
 import type { MetricsSource } from './labels.js';
-import { registerPlanMetrics } from './plan.js';
 
 export type { ExporterMetrics, BuildInfo } from './exporter.js';
 export type { MetricsSource } from './labels.js';
+export { CONTENT_TYPES, Exposition, type ExpositionFormat } from './exposition.js';
+export { PLAN_FAMILIES, type FamilyDef } from './families.js';
 
 export interface ExporterRegistry {
+  /** What /metrics serves. */
+  exposition: Exposition;
+  /** The exporter's own and process metrics (prom-client), part of every scrape. */
+  live: Registry;
+  /**
+   * Every family as prom-client collectors, rendered from scratch on each call: the
+   * straightforward way, kept for comparison (bench/) and for embedding.
+   */
   registry: Registry;
   exporter: ExporterMetrics;
+  /** One whole scrape as text (what /metrics would answer now). */
+  render(format?: ExpositionFormat): Promise<string>;
 }
 
 export function createRegistry(source: MetricsSource, build: BuildInfo, options: { processMetrics?: boolean } = {}): ExporterRegistry {
-  const registry = new Registry();
-  registerPlanMetrics(registry, source);
-  registerJobMetrics(registry, source);
-  const exporter = registerExporterMetrics(registry, source, build);
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
-  return { registry, exporter };
+  const live = new Registry();
+  const exporter = registerExporterMetrics(live, source, build);
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: live });
+  const plans = new Registry();
+  registerFamilies(plans, source);
+  const registry = Registry.merge([plans, live]);
+  const exposition = new Exposition(source, live);
+  return {
+    exposition,
+    live,
+    registry,
+    exporter,
+    async render(format = 'text') {
+      return Buffer.concat(await exposition.body(format, false)).toString('utf8');
+    },
+  };
 }

@@ -1,0 +1,179 @@
+/**
+ * What /metrics serves, built so a scrape costs about as much as sending bytes from memory:
+ *
+ *  - the per-plan families that only change when a cycle finishes are rendered once per
+ *    snapshot (in slices that yield to the event loop) and kept as text and gzip;
+ *  - families whose values depend on the time of the scrape (lag) are rendered at most
+ *    once per `dynamicResolutionMs` (default 1 s) and shared by the scrapes in that second;
+ *  - the exporter's own counters, histograms and process metrics come from prom-client
+ *    per scrape (a few hundred lines).
+ *
+ * Gzip bodies are concatenated gzip members, one per part, which HTTP clients (Go's
+ * gzip.Reader used by Prometheus, curl, Node's zlib) read as one stream.
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import { type OpenMetricsContentType, type PrometheusContentType, Registry } from 'prom-client';
+import type { Snapshot } from '../collector/snapshot.js';
+import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES } from './families.js';
+import type { MetricsSource } from './labels.js';
+
+const gzip = promisify(gzipCallback);
+
+export type ExpositionFormat = 'text' | 'openmetrics';
+export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
+  text: 'text/plain; version=0.0.4; charset=utf-8',
+  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
+};
+
+function escapeLabelValue(value: string): string {
+  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
+}
+
+function escapeHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+export function formatValue(value: number): string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return '+Inf';
+  if (value === -Infinity) return '-Inf';
+  return String(value);
+}
+
+function extraLabels(extra: ExtraLabels | undefined): string {
+  if (!extra) return '';
+  let out = '';
+  for (const key in extra) out += `,${key}="${escapeLabelValue(extra[key]!)}"`;
+  return out;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Render families for the plans of a snapshot, family by family (the format wants each
+ * family's samples together), yielding to the event loop every `sliceSamples` samples.
+ */
+export async function renderFamilies(
+  families: readonly FamilyDef[],
+  snapshot: Snapshot | undefined,
+  nowMs: number,
+  format: ExpositionFormat,
+  sliceSamples = 20_000,
+): Promise<string> {
+  const plans = snapshot?.plans ?? [];
+  // Label prefixes are escaped once per render, not once per sample.
+  const prefixes = plans.map(
+    (p) => `{account="${escapeLabelValue(p.account)}",region="${escapeLabelValue(p.region)}",backup_plan_id="${escapeLabelValue(p.planId)}"`,
+  );
+  const parts: string[] = [];
+  let samples = 0;
+  for (const family of families) {
+    const familyName = format === 'openmetrics' && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
+    parts.push(`# HELP ${familyName} ${escapeHelp(family.help)}\n# TYPE ${familyName} ${family.type}\n`);
+    let body = '';
+    for (let i = 0; i < plans.length; i++) {
+      const plan = plans[i]!;
+      if (family.scope === 'fresh' && !plan.fresh) continue;
+      const prefix = prefixes[i]!;
+      family.collect(plan, nowMs, (value, extra) => {
+        body += `${family.name}${prefix}${extraLabels(extra)}} ${formatValue(value)}\n`;
+        samples += 1;
+      });
+      if (samples >= sliceSamples) {
+        samples = 0;
+        parts.push(body);
+        body = '';
+        await yieldToEventLoop();
+      }
+    }
+    parts.push(body);
+  }
+  return parts.join('');
+}
+
+interface Rendered {
+  text: Buffer;
+  gzip: Promise<Buffer>;
+}
+
+function rendered(text: string): Rendered {
+  const bytes = Buffer.from(text, 'utf8');
+  let zipped: Promise<Buffer> | undefined;
+  return {
+    text: bytes,
+    get gzip() {
+      zipped ??= gzip(bytes);
+      return zipped;
+    },
+  };
+}
+
+export interface ExpositionOptions {
+  families?: readonly FamilyDef[];
+  /** How long a rendering of the scrape-time families is reused. */
+  dynamicResolutionMs?: number;
+}
+
+export class Exposition {
+  private readonly staticFamilies: readonly FamilyDef[];
+  private readonly dynamicFamilies: readonly FamilyDef[];
+  private readonly dynamicResolutionMs: number;
+  private readonly liveOpenMetrics: Registry<OpenMetricsContentType>;
+  private staticCache = new WeakMap<Snapshot, Partial<Record<ExpositionFormat, Promise<Rendered>>>>();
+  private dynamicCache: { key: string; value: Promise<Rendered> } | undefined;
+
+  constructor(
+    private readonly source: MetricsSource,
+    /** prom-client registry of the exporter's own and process metrics, rendered per scrape. */
+    private readonly live: Registry<PrometheusContentType>,
+    options: ExpositionOptions = {},
+  ) {
+    const families = options.families ?? PLAN_FAMILIES;
+    this.staticFamilies = families.filter((f) => !f.dynamic);
+    this.dynamicFamilies = families.filter((f) => f.dynamic);
+    this.dynamicResolutionMs = options.dynamicResolutionMs ?? 1000;
+    this.liveOpenMetrics = Registry.merge([live]) as unknown as Registry<OpenMetricsContentType>;
+    this.liveOpenMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
+  }
+
+  /** Formats scrapers have asked for: only those are rendered ahead of time. */
+  private readonly requested = new Set<ExpositionFormat>();
+
+  /** Render the per-cycle part of a new snapshot ahead of the first scrape. */
+  prepare(snapshot: Snapshot): Promise<unknown> {
+    return Promise.all([...this.requested].map((format) => this.staticPart(snapshot, format)));
+  }
+
+  private staticPart(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Rendered> {
+    if (!snapshot) return Promise.resolve(rendered(''));
+    let entry = this.staticCache.get(snapshot);
+    if (!entry) this.staticCache.set(snapshot, (entry = {}));
+    entry[format] ??= renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format).then(rendered);
+    return entry[format]!;
+  }
+
+  private dynamicPart(snapshot: Snapshot | undefined, format: ExpositionFormat, nowMs: number): Promise<Rendered> {
+    const slot = Math.floor(nowMs / this.dynamicResolutionMs);
+    const key = `${snapshot?.cycle ?? -1}:${snapshot?.completedAtMs ?? 0}:${format}:${slot}`;
+    if (this.dynamicCache?.key !== key) {
+      this.dynamicCache = { key, value: renderFamilies(this.dynamicFamilies, snapshot, nowMs, format).then(rendered) };
+    }
+    return this.dynamicCache.value;
+  }
+
+  /** The body of one scrape as chunks to write in order (gzip: one gzip member per chunk). */
+  async body(format: ExpositionFormat, compressed: boolean): Promise<Buffer[]> {
+    this.requested.add(format);
+    const snapshot = this.source.snapshot();
+    const nowMs = this.source.now();
+    const liveText = format === 'openmetrics' ? (await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '') : await this.live.metrics();
+    const parts = [
+      await this.staticPart(snapshot, format),
+      await this.dynamicPart(snapshot, format, nowMs),
+      rendered(format === 'openmetrics' ? `${liveText}# EOF\n` : liveText),
+    ];
+    if (!compressed) return parts.map((p) => p.text);
+    return Promise.all(parts.map((p) => p.gzip));
+  }
+}
