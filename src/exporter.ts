@@ -139,6 +139,7 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
       const { report } = result;
       const ok = report.planFailures === 0 && report.targetFailures === 0;
       metrics.exporter.recordCycle(report.durationSeconds, ok);
+      for (const e of report.errors) metrics.exporter.recordPollError(e.account, e.planId === undefined ? 'discovery' : 'plan', e.errorClass);
       const line = {
         cycle: result.snapshot.cycle,
         plans_polled: report.plansPolled,

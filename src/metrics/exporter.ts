@@ -15,6 +15,8 @@ export interface ExporterMetrics {
   recordAttempt(account: string, attempt: ApiAttempt): void;
   recordRetry(account: string, action: string, errorClass: string): void;
   recordCycle(durationSeconds: number, ok: boolean): void;
+  /** A target discovery or plan poll that failed, by error class (also failures with no failed request, e.g. a repeated page). */
+  recordPollError(account: string, scope: 'discovery' | 'plan', errorClass: string): void;
 }
 
 export interface BuildInfo {
@@ -95,9 +97,16 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
     registers: [registry],
   });
   for (const outcome of ['ok', 'partial']) cycles.inc({ outcome }, 0);
+  const pollErrors = new Counter({
+    name: 'dbs_exporter_poll_errors_total',
+    help: 'Failed plan discoveries (DescribeBackupPlanList) and plan polls, by error class; a poll fails when any request of it fails after retries, or a listing is inconsistent.',
+    labelNames: ['account', 'scope', 'code'],
+    registers: [registry],
+  });
 
   return {
     initAccount(account) {
+      for (const scope of ['discovery', 'plan']) for (const code of ERROR_CLASSES) pollErrors.inc({ account, scope, code }, 0);
       for (const action of DBS_ACTIONS) {
         for (const code of ['ok', ...ERROR_CLASSES]) requests.inc({ account, action, code }, 0);
         retries.inc({ account, action, code: 'throttled' }, 0);
@@ -109,6 +118,9 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
     },
     recordRetry(account, action, errorClass) {
       retries.inc({ account, action, code: errorClass });
+    },
+    recordPollError(account, scope, errorClass) {
+      pollErrors.inc({ account, scope, code: errorClass });
     },
     recordCycle(durationSeconds, ok) {
       pollDuration.observe(durationSeconds);
