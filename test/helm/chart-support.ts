@@ -1,0 +1,83 @@
+/** Shared by the chart tests: render the chart with our subset renderer, parse and look objects up. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
+import { loadChart, renderChart, type RenderOptions } from './render/chart.js';
+import { parseManifests, parseYaml11 } from './render/yaml.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CHART_DIR = `${ROOT}helm/dbs-exporter`;
+export const chart = loadChart(CHART_DIR);
+
+export function valuesFile(path: string): Record<string, unknown> {
+  return parseYaml11(readFileSync(path, 'utf8')) as Record<string, unknown>;
+}
+export const FULL_VALUES = valuesFile(`${ROOT}test/helm/values-full.yaml`);
+
+export interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: any;
+}
+
+export interface RenderedChart {
+  objects: K8sObject[];
+  notes: string;
+  values: Record<string, any>;
+  get(kind: string, name?: string): K8sObject;
+  find(kind: string): K8sObject[];
+}
+
+export function render(values: Array<Record<string, unknown>> = [], options: Omit<RenderOptions, 'values'> = {}): RenderedChart {
+  const rendered = renderChart(chart, { ...options, values });
+  const objects = [...rendered.manifests.values()].flatMap((text) => parseManifests(text) as K8sObject[]);
+  const find = (kind: string) => objects.filter((o) => o.kind === kind);
+  return {
+    objects,
+    notes: rendered.notes,
+    values: rendered.values,
+    find,
+    get(kind, name) {
+      const found = find(kind).filter((o) => name === undefined || o.metadata.name === name);
+      if (found.length !== 1) throw new Error(`expected one ${kind}${name ? ` ${name}` : ''}, found ${found.length}`);
+      return found[0] as K8sObject;
+    },
+  };
+}
+
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  'v1/ConfigMap': ConfigMap,
+  'v1/Secret': Secret,
+  'v1/Service': Service,
+  'v1/ServiceAccount': ServiceAccount,
+  'apps/v1/Deployment': Deployment,
+  'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
+};
+
+/** Validates one object against the OpenAPI schema of its apiVersion/kind (throws on errors; unknown kinds too). */
+export function validateObject(object: K8sObject): void {
+  const Model = MODELS[`${object.apiVersion}/${object.kind}`];
+  if (!Model) throw new Error(`no schema for ${object.apiVersion} ${object.kind}`);
+  new Model(object).validate();
+}
+
+/** The container's environment as the kubelet would build it: literal values and keys of rendered Secrets. */
+export function containerEnv(r: RenderedChart, fromElsewhere: Record<string, string> = {}): Record<string, string> {
+  const container = r.get('Deployment').spec.template.spec.containers[0];
+  const env: Record<string, string> = {};
+  for (const entry of container.env ?? []) {
+    if (typeof entry.value === 'string') env[entry.name] = entry.value;
+    const ref = entry.valueFrom?.secretKeyRef;
+    if (ref) {
+      const secret = r.find('Secret').find((s) => s.metadata.name === ref.name);
+      const value = secret?.stringData?.[ref.key] ?? fromElsewhere[`${ref.name}/${ref.key}`];
+      if (value === undefined) throw new Error(`env ${entry.name}: secret ${ref.name} key ${ref.key} is neither rendered nor given`);
+      env[entry.name] = value;
+    }
+  }
+  return env;
+}
