@@ -9,6 +9,7 @@ import { pino, type Logger } from 'pino';
 import { ConfigError, type ResolvedConfig, configFileSchema, loadConfigFile, parseConfig } from './config/index.js';
 import { createCredential } from './dbs/credentials.js';
 import { createExporter, runExporter } from './exporter.js';
+import { type WebConfig, describeWebConfig, loadWebConfig } from './server/web-config.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../package.json') as { version: string };
@@ -20,12 +21,15 @@ interface MainOptions {
   checkConfig?: boolean;
   webListenAddress?: string;
   webTelemetryPath?: string;
+  webConfigFile?: string;
   logLevel: string;
   logFormat: 'json' | 'logfmt';
   once?: boolean;
   demo?: boolean;
   demoPort: number;
   demoPlans: number;
+  shardIndex: number;
+  shardTotal: number;
 }
 
 /** Keys whose values must never reach a log line, whatever object they sit in. */
@@ -52,6 +56,12 @@ export function createLogger(level: string, format: 'json' | 'logfmt'): Logger {
 function portNumber(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0-65535');
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new InvalidArgumentError('expected a whole number from 0 to 100000');
   return n;
 }
 
@@ -97,9 +107,25 @@ async function startDemo(options: MainOptions, logger: Logger) {
   return { simulator, config };
 }
 
+/** The --web.config.file, validated with its certificate files; exit 2 naming each problem. */
+async function loadWebConfigOrExit(file: string | undefined): Promise<WebConfig | undefined> {
+  if (file === undefined) return undefined;
+  try {
+    return await loadWebConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`invalid web configuration file ${file}:\n${err.format()}`, EXIT_CONFIG);
+    throw err;
+  }
+}
+
 async function main(options: MainOptions): Promise<void> {
   const logger = createLogger(options.logLevel, options.logFormat);
   const build = { version: pkg.version };
+  if (options.shardIndex >= options.shardTotal) {
+    fail(`--shard.index ${options.shardIndex} must be below --shard.total ${options.shardTotal}`, EXIT_CONFIG);
+  }
+  const shard = options.shardTotal > 1 ? { shard: { index: options.shardIndex, total: options.shardTotal } } : {};
+  const webConfig = await loadWebConfigOrExit(options.webConfigFile);
 
   let config: ResolvedConfig;
   let simulator: { close(): Promise<void> } | undefined;
@@ -116,12 +142,13 @@ async function main(options: MainOptions): Promise<void> {
 
   if (options.checkConfig) {
     process.stdout.write(`${options.demo ? '(demo)' : options.config}: configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => `${t.name} (${t.region})`).join(', ')}\n`);
+    if (webConfig) process.stdout.write(`${webConfig.file}: web configuration is valid: ${describeWebConfig(webConfig)}\n`);
     await simulator?.close();
     return;
   }
 
   if (options.once) {
-    const exporter = createExporter(config, { logger, build, processMetrics: false });
+    const exporter = createExporter(config, { logger, build, processMetrics: false, ...shard });
     const { report } = await exporter.runCycle();
     process.stdout.write(await exporter.metrics.registry.metrics());
     await simulator?.close();
@@ -134,18 +161,13 @@ async function main(options: MainOptions): Promise<void> {
   const telemetryPath = options.webTelemetryPath ?? config.web.telemetry_path;
   let running;
   try {
-    running = await runExporter(config, { logger, build, listenAddress, telemetryPath });
+    running = await runExporter(config, { logger, build, listenAddress, telemetryPath, ...shard, ...(webConfig ? { webConfig } : {}) });
   } catch (err) {
     await simulator?.close();
     fail(`cannot listen on ${listenAddress}: ${(err as Error).message}`, 1);
   }
-  const shown = running.address.host.includes(':') ? `[${running.address.host}]` : running.address.host;
-  logger.info({ address: `${shown}:${running.address.port}`, telemetry_path: telemetryPath, targets: config.targets.length }, 'dbs-exporter listening');
-  if (options.demo) {
-    const host = shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown;
-    process.stderr.write(`\n  dbs-exporter demo is running. Try:\n    curl -s http://${host}:${running.address.port}${telemetryPath} | grep ^dbs_\n\n`);
-  }
-
+  // Signals are handled before anything announces the listener: a SIGTERM right after
+  // the "listening" line must shut down gracefully, not kill the process.
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -163,6 +185,14 @@ async function main(options: MainOptions): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  const shown = running.address.host.includes(':') ? `[${running.address.host}]` : running.address.host;
+  logger.info({ address: `${shown}:${running.address.port}`, telemetry_path: telemetryPath, targets: config.targets.length }, 'dbs-exporter listening');
+  if (options.demo) {
+    const host = shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown;
+    const curl = running.security.tls ? 'curl -sk https' : 'curl -s http';
+    process.stderr.write(`\n  dbs-exporter demo is running. Try:\n    ${curl}://${host}:${running.address.port}${telemetryPath} | grep ^dbs_\n\n`);
+  }
 }
 
 async function simulate(options: { port: number; host: string; seed: number; plans: number }): Promise<void> {
@@ -179,12 +209,15 @@ export function buildProgram(): Command {
     .option('--check-config', 'validate the configuration and exit (exit code 2 when invalid)')
     .option('--web.listen-address <address>', 'address to listen on, [host]:port (default from config, :9871)', webSetting('listen_address'))
     .option('--web.telemetry-path <path>', 'path under which to expose metrics (default from config, /metrics)', webSetting('telemetry_path'))
+    .option('--web.config.file <path>', 'exporter-toolkit web config (TLS, basic auth, headers); reloaded when it or its certificate files change')
     .addOption(new Option('--log.level <level>', 'minimum log level').choices(['debug', 'info', 'warn', 'error']).default('info'))
     .addOption(new Option('--log.format <format>', 'log line format').choices(['json', 'logfmt']).default('logfmt'))
     .option('--once', 'poll every target once, print the exposition to stdout and exit (1 if any poll failed)')
     .option('--demo', 'start the embedded DBS simulator and poll it instead of the configured targets')
     .option('--demo.port <port>', 'port of the embedded simulator (0 = any free port)', portNumber, 0)
     .option('--demo.plans <n>', 'backup plans in the embedded simulator fleet', positiveInt, 8)
+    .option('--shard.index <i>', 'this replica\'s shard, 0-based (with --shard.total)', nonNegativeInt, 0)
+    .option('--shard.total <n>', 'replicas splitting the plans by a stable hash of account and plan id', positiveInt, 1)
     .action(async (_opts, command: Command) => {
       const o = command.opts();
       await main({
@@ -192,12 +225,15 @@ export function buildProgram(): Command {
         checkConfig: o.checkConfig,
         webListenAddress: o['web.listenAddress'] ?? o.webListenAddress,
         webTelemetryPath: o['web.telemetryPath'] ?? o.webTelemetryPath,
+        webConfigFile: o['web.config.file'],
         logLevel: o['log.level'] ?? o.logLevel,
         logFormat: o['log.format'] ?? o.logFormat,
         once: o.once,
         demo: o.demo,
         demoPort: o['demo.port'] ?? o.demoPort ?? 0,
         demoPlans: o['demo.plans'] ?? o.demoPlans ?? 8,
+        shardIndex: o['shard.index'] ?? o.shardIndex ?? 0,
+        shardTotal: o['shard.total'] ?? o.shardTotal ?? 1,
       });
     });
 

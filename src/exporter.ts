@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Collector, type CollectorTarget, type CycleReport } from './collector/collector.js';
 import { createLimiter } from './collector/limits.js';
 import { type Schedule, Scheduler } from './collector/scheduler.js';
+import type { Shard } from './collector/shard.js';
 import type { Snapshot } from './collector/snapshot.js';
 import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
 import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
@@ -66,6 +67,8 @@ export interface ExporterOptions {
   /** Replace the credential of every target (the demo uses the simulator's key). */
   credentialFor?: (target: ResolvedTarget) => CredentialProvider;
   processMetrics?: boolean;
+  /** Poll only this replica's share of the plans (`--shard.index` / `--shard.total`). */
+  shard?: Shard;
 }
 
 export interface Exporter {
@@ -121,6 +124,7 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
       lookbackMs: config.collection.lookback,
       overlapMs: config.collection.overlap,
       maxStalenessMs: config.collection.max_staleness,
+      ...(options.shard ? { shard: options.shard } : {}),
     },
     { now, logger },
   );
@@ -209,7 +213,7 @@ export async function runExporter(
   const exporter = createExporter(config, options);
   const security = new WebSecurity(options.webConfig, { logger: options.logger, pollIntervalMs: options.webConfigPollMs });
   const app = createApp({
-    registry: exporter.metrics.registry,
+    exposition: exporter.metrics.exposition,
     telemetryPath: options.telemetryPath,
     version: options.build.version,
     isReady: exporter.ready,

@@ -2,23 +2,27 @@
  * The HTTP side: /metrics (Prometheus text, or OpenMetrics when the scraper asks for it,
  * gzip when accepted), a landing page, and the health endpoints probes use. Handlers only
  * read the registry, which reads the latest finished snapshot: a scrape never calls DBS.
+ * A guard (web-security.ts: web config headers and basic auth) runs before everything else.
  */
 import compression from 'compression';
-import express, { type Express, type Request } from 'express';
-import { type OpenMetricsContentType, Registry, type RegistryContentType } from 'prom-client';
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import { CONTENT_TYPES, type Exposition, type ExpositionFormat } from '../metrics/index.js';
 
 export interface AppOptions {
-  registry: Registry;
+  /** The rendered snapshot plus live metrics (src/metrics/exposition.ts). */
+  exposition: Exposition;
   telemetryPath: string;
   version: string;
   /** Ready once the first collection cycle has finished. */
   isReady: () => boolean;
   /** Extra lines for the landing page (e.g. targets), plain text, already safe to show. */
   describe?: () => string[];
+  /** Runs first for every request: response headers and basic auth from the web config. */
+  guard?: RequestHandler;
 }
 
-function wantsOpenMetrics(req: Request): boolean {
-  return (req.get('accept') ?? '').includes('application/openmetrics-text');
+function formatFor(req: Request): ExpositionFormat {
+  return (req.get('accept') ?? '').includes('application/openmetrics-text') ? 'openmetrics' : 'text';
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -27,24 +31,31 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Same metric objects, rendered as OpenMetrics (the type only knows the default content type).
-  const openMetrics = Registry.merge([options.registry]) as unknown as Registry<OpenMetricsContentType>;
-  openMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
-
-  app.use(compression({ threshold: 1024 }));
+  if (options.guard) app.use(options.guard);
 
   // Matched literally, not as an express route pattern: a configured path such as `/m*` or
   // `/metrics:v2` is valid config and must neither crash the router nor match other paths.
+  // The body comes pre-rendered (and pre-gzipped) from the exposition, so it bypasses the
+  // compression middleware below.
   app.use(async (req, res, next) => {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== options.telemetryPath) return next();
-    const registry: Registry<RegistryContentType> = wantsOpenMetrics(req) ? openMetrics : options.registry;
+    const format = formatFor(req);
+    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
     try {
-      const body = await registry.metrics();
-      res.set('Content-Type', registry.contentType).send(body);
+      const chunks = await options.exposition.body(format, gzip);
+      res.setHeader('Content-Type', CONTENT_TYPES[format]);
+      res.setHeader('Vary', 'Accept-Encoding');
+      if (gzip) res.setHeader('Content-Encoding', 'gzip');
+      res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
+      if (req.method === 'HEAD') return void res.end();
+      for (const chunk of chunks) res.write(chunk);
+      res.end();
     } catch (err) {
       res.status(500).type('text/plain').send(`error rendering metrics: ${(err as Error).message}\n`);
     }
   });
+
+  app.use(compression({ threshold: 1024 }));
 
   app.get('/-/healthy', (_req, res) => {
     res.type('text/plain').send('Healthy\n');

@@ -167,7 +167,10 @@ function assertSane(m: Sample[]): void {
   expect(find(m, 'dbs_backup_lag_seconds').filter((s) => s.value < 0)).toEqual([]);
 }
 
-const planIds = (m: Sample[], account: string, name = 'dbs_backup_plan_info') => find(m, name, { account }).map((s) => s.labels.backup_plan_id).sort();
+const planIds = (m: Sample[], account: string, name = 'dbs_backup_plan_info'): string[] =>
+  find(m, name, { account })
+    .map((s) => s.labels.backup_plan_id ?? '')
+    .sort();
 
 describe('fault matrix', () => {
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, fault) => {

@@ -1,0 +1,228 @@
+/**
+ * The web config at run time: the HTTP or HTTPS server it asks for, the express middleware
+ * that adds its headers and asks for basic auth, the client-certificate policies OpenSSL
+ * cannot express alone, and the reload loop.
+ *
+ * Reload: the web config file and the certificate, key and CA files it names are polled
+ * (content hashes, so an atomic rename or a Kubernetes secret's symlink swap is seen) and
+ * reloaded once a change has stayed put for one poll, so a cert and its key written one
+ * after the other are read together. New certificates go in with server.setSecureContext,
+ * users and headers by swapping one reference; the listener is never closed. An invalid new
+ * file is logged by path and reason and the previous configuration stays.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { type RequestListener, type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { ConfigError } from '../config/index.js';
+import { BasicAuth } from './basic-auth.js';
+import { type ClientAuthType, type TlsSettings, type WebConfig, describeWebConfig, loadWebConfig, secureContextOptions, watchedFiles } from './web-config.js';
+
+/** Reachable without basic auth, so liveness and readiness probes work (still over TLS when TLS is on). */
+export const UNAUTHENTICATED_PATHS: ReadonlySet<string> = new Set(['/-/healthy', '/-/ready']);
+export const BASIC_AUTH_REALM = 'dbs-exporter';
+
+export interface WebSecurityOptions {
+  logger: Logger;
+  /** How often the web config and its files are checked for changes (ms). */
+  pollIntervalMs?: number;
+}
+
+/** Everything a request needs, swapped as one object on reload. */
+interface Active {
+  config: WebConfig | undefined;
+  auth: BasicAuth;
+  headers: Readonly<Record<string, string>>;
+}
+
+export type ReloadOutcome = 'unchanged' | 'reloaded' | 'rejected';
+
+function activate(config: WebConfig | undefined): Active {
+  return { config, auth: new BasicAuth(config?.users ?? new Map()), headers: config?.headers ?? {} };
+}
+
+/** node:https's two switches for each toolkit client_auth_type; the rest is checked in enforceClientCertificate. */
+function clientAuthOptions(clientAuth: ClientAuthType): { requestCert: boolean; rejectUnauthorized: boolean } {
+  return { requestCert: clientAuth !== 'NoClientCert', rejectUnauthorized: clientAuth === 'RequireAndVerifyClientCert' };
+}
+
+export class WebSecurity {
+  #active: Active;
+  readonly #logger: Logger;
+  readonly #pollIntervalMs: number;
+  #server: HttpServer | HttpsServer | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** Content hash of the watched files as last loaded (or last rejected: a bad file is reported once). */
+  #seen: string | undefined;
+  /** A changed hash waiting one poll to make sure the writer has finished. */
+  #pending: string | undefined;
+  #reloading: Promise<ReloadOutcome> | undefined;
+  /** A poll still reading files when the timer fires again is not doubled (that would skip the settling poll). */
+  #polling = false;
+
+  constructor(config: WebConfig | undefined, options: WebSecurityOptions) {
+    this.#active = activate(config);
+    this.#logger = options.logger;
+    this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  get tls(): boolean {
+    return this.#active.config?.tls !== undefined;
+  }
+
+  /** Express middleware: configured headers on every response, then basic auth for all but the health paths. */
+  readonly guard: RequestHandler = (req, res, next) => {
+    const active = this.#active;
+    for (const [name, value] of Object.entries(active.headers)) res.setHeader(name, value);
+    if (!active.auth.enabled || UNAUTHENTICATED_PATHS.has(req.path)) return next();
+    active.auth.check(req.get('authorization')).then(
+      (ok) => {
+        if (ok) return next();
+        this.#logger.debug({ path: req.path, remote_address: req.socket.remoteAddress }, 'basic auth failed');
+        res.status(401).set('WWW-Authenticate', `Basic realm="${BASIC_AUTH_REALM}"`).type('text/plain').send('Unauthorized\n');
+      },
+      (err: unknown) => {
+        // Not next(err): express's default handler would answer with a stack trace.
+        this.#logger.error({ path: req.path, err: (err as Error)?.message ?? String(err) }, 'basic auth check failed');
+        res.status(500).type('text/plain').send('Internal Server Error\n');
+      },
+    );
+  };
+
+  /** An HTTPS server when the web config has tls_server_config, plain HTTP otherwise. */
+  createServer(listener: RequestListener): HttpServer | HttpsServer {
+    const tls = this.#active.config?.tls;
+    if (tls === undefined) {
+      this.#server = createHttpServer(listener);
+    } else {
+      const server = createHttpsServer({ ...secureContextOptions(tls), ...clientAuthOptions(tls.clientAuth) }, listener);
+      // First in line, so a refused connection is closed before the HTTP parser reads from it.
+      server.prependListener('secureConnection', (socket: TLSSocket) => this.#enforceClientCertificate(socket));
+      this.#server = server;
+    }
+    this.#logStart();
+    return this.#server;
+  }
+
+  /** The policies OpenSSL's verify flags do not cover: a certificate required but not verified, or verified only if given. */
+  #enforceClientCertificate(socket: TLSSocket): void {
+    const clientAuth = this.#active.config?.tls?.clientAuth;
+    const presented = Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    const refuse =
+      (clientAuth === 'RequireAnyClientCert' && !presented) || (clientAuth === 'VerifyClientCertIfGiven' && presented && !socket.authorized);
+    if (refuse) {
+      this.#logger.debug({ remote_address: socket.remoteAddress, client_auth_type: clientAuth }, 'client certificate refused');
+      socket.destroy();
+    }
+  }
+
+  #logStart(): void {
+    const config = this.#active.config;
+    if (config === undefined) return;
+    this.#logger.info({ web_config_file: config.file, tls: config.tls !== undefined, basic_auth_users: config.users.size }, `web config: ${describeWebConfig(config)}`);
+    if (config.http2 !== undefined) {
+      this.#logger.info({ web_config_file: config.file }, 'http_server_config.http2 is accepted and ignored: dbs-exporter serves HTTP/1.1');
+    }
+  }
+
+  /** Starts polling the web config and its files for changes. */
+  async watch(): Promise<void> {
+    const config = this.#active.config;
+    if (config === undefined || this.#timer !== undefined) return;
+    this.#seen = await this.#fingerprint(config);
+    this.#timer = setInterval(() => void this.#poll(), this.#pollIntervalMs);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #poll(): Promise<void> {
+    const config = this.#active.config;
+    if (config === undefined || this.#reloading || this.#polling) return;
+    this.#polling = true;
+    try {
+      const now = await this.#fingerprint(config);
+      if (now === this.#seen) {
+        this.#pending = undefined;
+      } else if (now !== this.#pending) {
+        this.#pending = now; // changed since the last look: wait one more poll
+      } else {
+        this.#pending = undefined;
+        await this.reload();
+      }
+    } catch (err) {
+      this.#logger.error({ web_config_file: config.file, err: (err as Error)?.message ?? String(err) }, 'web config reload failed; keeping the previous web config');
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** Hash of the watched files' contents; a missing file counts as its own state. */
+  async #fingerprint(config: WebConfig): Promise<string> {
+    const hash = createHash('sha256');
+    for (const file of watchedFiles(config)) {
+      hash.update(file).update('\0');
+      try {
+        hash.update(await readFile(file));
+      } catch (err) {
+        hash.update(`<unreadable ${(err as NodeJS.ErrnoException).code ?? ''}>`);
+      }
+      hash.update('\0');
+    }
+    return hash.digest('hex');
+  }
+
+  /** Re-reads the web config now. An invalid file, or one that turns TLS on or off, leaves the running one in place. */
+  reload(): Promise<ReloadOutcome> {
+    this.#reloading ??= this.#reload().finally(() => {
+      this.#reloading = undefined;
+    });
+    return this.#reloading;
+  }
+
+  async #reload(): Promise<ReloadOutcome> {
+    const old = this.#active.config;
+    if (old === undefined) return 'unchanged';
+    const before = await this.#fingerprint(old);
+    let next: WebConfig;
+    try {
+      next = await loadWebConfig(old.file);
+    } catch (err) {
+      this.#seen = before;
+      if (!(err instanceof ConfigError)) throw err;
+      this.#logger.error({ web_config_file: old.file, problems: err.issues.map((i) => `${i.path}: ${i.message}`) }, 'web config reload failed; keeping the previous web config');
+      return 'rejected';
+    }
+    this.#seen = await this.#fingerprint(next);
+    if ((old.tls === undefined) !== (next.tls === undefined)) {
+      this.#logger.error(
+        { web_config_file: old.file, tls: old.tls !== undefined },
+        `web config now turns TLS ${next.tls ? 'on' : 'off'}: that needs a restart; keeping the previous web config until then`,
+      );
+      return 'rejected';
+    }
+    if (next.tls !== undefined) this.#applyTls(next.tls);
+    this.#active = activate(next);
+    this.#logger.info(
+      { web_config_file: next.file, ...(next.tls ? { certificate_serial: next.tls.serialNumber } : {}) },
+      `web config reloaded: ${describeWebConfig(next)}`,
+    );
+    return 'reloaded';
+  }
+
+  /** New certificate, key, CA and TLS settings for new connections; open connections keep theirs. */
+  #applyTls(tls: TlsSettings): void {
+    const server = this.#server as HttpsServer | undefined;
+    if (server === undefined) return;
+    server.setSecureContext(secureContextOptions(tls));
+    // node:tls reads these per connection; they are not part of the secure context.
+    const { requestCert, rejectUnauthorized } = clientAuthOptions(tls.clientAuth);
+    Object.assign(server, { requestCert, rejectUnauthorized });
+  }
+}
