@@ -71,7 +71,13 @@ export function parseConfig(text: string, opts: ParseOptions = {}): ResolvedConf
   if (doc.errors.length > 0) {
     throw new ConfigError(doc.errors.map(syntaxIssue), opts.file);
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // Aliases to undefined anchors, non-map merge sources and alias bombs only fail here.
+    raw = doc.toJS({ maxAliasCount: 10_000 }) ?? {};
+  } catch (err) {
+    throw new ConfigError([{ path: '(document)', message: `invalid YAML: ${String((err as Error).message).split('\n')[0]}` }], opts.file);
+  }
 
   const parsed = configFileSchema.safeParse(raw);
   const issues: ConfigIssue[] = parsed.success ? [] : issuesFromZod(parsed.error);

@@ -132,7 +132,8 @@ export function classifyThrown(err: unknown, action: string): DbsApiError {
   if (NETWORK_CODES.has(code) || /socket hang up|ECONNRESET|aborted|terminated/i.test(String(e.message ?? ''))) {
     return new DbsApiError('network', code || 'ECONNRESET', `${action}: network error ${code || 'connection reset'}`, { action });
   }
-  if (err instanceof SyntaxError || name === 'SyntaxError') {
+  // openapi-client's assertAsMap: a 2xx body that is JSON but not an object.
+  if (err instanceof SyntaxError || name === 'SyntaxError' || /not a object|not an object/i.test(String(e.message ?? ''))) {
     return new DbsApiError('bad_response', 'InvalidJSON', `${action}: response body is not JSON`, { action });
   }
   if (/credential/i.test(code) || /credential/i.test(name) || /credential/i.test(String(e.message ?? ''))) {

@@ -24,7 +24,8 @@ const long = z.union([
   z
     .string()
     .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-    .transform(Number),
+    .transform(Number)
+    .pipe(z.number().finite('expected a finite number')),
 ]);
 
 /** Epoch milliseconds. Zero or absent means "not set" in DBS responses. */

@@ -117,6 +117,8 @@ describe('soak', () => {
       `soak: ${CYCLES} cycles, plans added ${added}, removed ${removed}, paused/resumed ${paused}, max series ${maxSeries}, heap growth from cycle 300 to 1000: ${heapGrowthMb.toFixed(1)} MB`,
     );
     expect(added + removed + paused).toBeGreaterThan(150);
-    expect(heapGrowthMb).toBeLessThan(4);
+    // Measured -5 to +7 MB across runs (V8 code caches and GC timing move it by a few MB);
+    // a leak of one snapshot or plan state per cycle would be tens of MB over 700 cycles.
+    expect(heapGrowthMb).toBeLessThan(16);
   }, 300_000);
 });
