@@ -60,13 +60,14 @@ function portNumber(value: string): number {
 }
 
 function nonNegativeInt(value: string): number {
-  const n = Number(value);
+  // Number('') is 0: an empty $(SHARD_INDEX) must not silently become shard 0.
+  const n = value.trim() === '' ? NaN : Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new InvalidArgumentError('expected a whole number from 0 to 100000');
   return n;
 }
 
 function positiveInt(value: string): number {
-  const n = Number(value);
+  const n = value.trim() === '' ? NaN : Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new InvalidArgumentError('expected a whole number from 1 to 100000');
   return n;
 }

@@ -23,3 +23,11 @@ describe('sharding flags', () => {
     expect(run.stderr).toContain('--shard.index 2 must be below --shard.total 2');
   });
 });
+
+describe('sharding flag values', () => {
+  it('an empty --shard.index (an unset $(SHARD_INDEX)) is rejected, not read as shard 0', async () => {
+    const run = await runCli(['--demo', '--check-config', '--shard.total=3', '--shard.index=']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--shard.index');
+  });
+});

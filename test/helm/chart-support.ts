@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigMap, Secret, Service, ServiceAccount } from 'kubernetes-models/v1';
-import { Deployment } from 'kubernetes-models/apps/v1';
+import { Deployment, StatefulSet } from 'kubernetes-models/apps/v1';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { loadChart, renderChart, type RenderOptions } from './render/chart.js';
 import { parseManifests, parseYaml11 } from './render/yaml.js';
@@ -54,6 +54,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   'v1/Service': Service,
   'v1/ServiceAccount': ServiceAccount,
   'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
@@ -65,9 +66,31 @@ export function validateObject(object: K8sObject): void {
   new Model(object).validate();
 }
 
-/** The container's environment as the kubelet would build it: literal values and keys of rendered Secrets. */
-export function containerEnv(r: RenderedChart, fromElsewhere: Record<string, string> = {}): Record<string, string> {
-  const container = r.get('Deployment').spec.template.spec.containers[0];
+/** The exporter's workload: the Deployment, or the StatefulSet with sharding.enabled (never both). */
+export function workload(r: RenderedChart): K8sObject {
+  const found = [...r.find('Deployment'), ...r.find('StatefulSet')];
+  if (found.length !== 1) throw new Error(`expected one Deployment or StatefulSet, found ${found.map((o) => o.kind).join(', ') || 'none'}`);
+  return found[0] as K8sObject;
+}
+
+/**
+ * Kubernetes' expansion of $(VAR) in a container's command and args (and env values): a defined variable is
+ * replaced, an undefined one is left as it is, $$ is a literal $.
+ */
+export function expandK8sVars(s: string, env: Record<string, string>): string {
+  return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (name === undefined ? '$' : (env[name] ?? m)));
+}
+
+/**
+ * The container's environment as the kubelet would build it: literal values and keys of rendered Secrets,
+ * and downward-API fieldRefs (metadata.name, metadata.labels['…']) resolved against `pod` when given.
+ */
+export function containerEnv(
+  r: RenderedChart,
+  fromElsewhere: Record<string, string> = {},
+  pod?: { name: string; labels: Record<string, string> },
+): Record<string, string> {
+  const container = workload(r).spec.template.spec.containers[0];
   const env: Record<string, string> = {};
   for (const entry of container.env ?? []) {
     if (typeof entry.value === 'string') env[entry.name] = entry.value;
@@ -77,6 +100,13 @@ export function containerEnv(r: RenderedChart, fromElsewhere: Record<string, str
       const value = secret?.stringData?.[ref.key] ?? fromElsewhere[`${ref.name}/${ref.key}`];
       if (value === undefined) throw new Error(`env ${entry.name}: secret ${ref.name} key ${ref.key} is neither rendered nor given`);
       env[entry.name] = value;
+    }
+    const field = entry.valueFrom?.fieldRef?.fieldPath as string | undefined;
+    if (field && pod) {
+      const label = /^metadata\.labels\['(.+)'\]$/.exec(field);
+      if (field === 'metadata.name') env[entry.name] = pod.name;
+      else if (label) env[entry.name] = pod.labels[label[1] as string] ?? ''; // the kubelet gives "" for a missing label
+      else throw new Error(`env ${entry.name}: fieldRef ${field} is not modelled here`);
     }
   }
   return env;

@@ -13,7 +13,7 @@ import { parseConfig } from '../../src/config/index.js';
 import { buildRules } from '../../src/rules/rules.js';
 import { parseWebConfigText } from '../../src/server/web-config.js';
 import { promtool } from '../support/promtool.js';
-import { CHART_DIR, FULL_VALUES, ROOT, containerEnv, render, validateObject, type RenderedChart } from './chart-support.js';
+import { CHART_DIR, FULL_VALUES, ROOT, containerEnv, render, validateObject, workload, type RenderedChart } from './chart-support.js';
 
 const WITH_KEY = { credentials: { accessKeyId: 'LTAI5tChartTest', accessKeySecret: 'chart-test-secret' } };
 const ALL_ON = { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } };
@@ -28,14 +28,15 @@ const SHIPPED_RULES = parse(readFileSync(`${ROOT}config/prometheus/dbs-exporter.
 const defaults = render();
 const full = render([FULL_VALUES]);
 
+/** The pod template of the Deployment, or of the StatefulSet when sharded (values-full.yaml). */
 function pod(r: RenderedChart) {
-  return r.get('Deployment').spec.template;
+  return workload(r).spec.template;
 }
 function container(r: RenderedChart) {
   return pod(r).spec.containers[0];
 }
 function embeddedConfig(r: RenderedChart): string {
-  const name = r.get('Deployment').spec.template.spec.volumes[0].projected.sources[0].configMap.name;
+  const name = pod(r).spec.volumes[0].projected.sources[0].configMap.name;
   return r.get('ConfigMap', name).data['dbs-exporter.yaml'];
 }
 function promtoolCheck(groups: unknown): { status: number; stdout: string; stderr: string } {
@@ -145,13 +146,14 @@ describe('chart rendered with values-full.yaml', () => {
     expect(full.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
       'ConfigMap/backups-exporter',
       'ConfigMap/backups-exporter-dashboard',
-      'Deployment/backups-exporter',
       'PrometheusRule/backups-exporter',
       'Secret/backups-exporter-credentials',
       'Secret/backups-exporter-web-config',
       'Service/backups-exporter',
+      'Service/backups-exporter-headless',
       'ServiceAccount/dbs-exporter-rrsa',
       'ServiceMonitor/backups-exporter',
+      'StatefulSet/backups-exporter',
     ]);
     for (const object of full.objects) expect(() => validateObject(object), `${object.kind}`).not.toThrow();
   });
@@ -163,6 +165,8 @@ describe('chart rendered with values-full.yaml', () => {
       '--log.format=json',
       '--log.level=debug',
       '--web.config.file=/etc/dbs-exporter/web/web-config.yml',
+      '--shard.total=3',
+      '--shard.index=$(SHARD_INDEX)',
       '--web.telemetry-path=/metrics',
     ]);
     expect(pod(full).spec.volumes[0].projected.sources).toEqual([
@@ -209,8 +213,8 @@ describe('chart rendered with values-full.yaml', () => {
   it('scrapes over HTTPS with the TLS config and basic auth, selecting the Service by its labels', () => {
     const monitor = full.get('ServiceMonitor');
     expect(monitor.metadata).toMatchObject({ namespace: 'monitoring', labels: { release: 'kube-prometheus-stack' } });
-    expect(monitor.spec.selector.matchLabels).toEqual(full.get('Service').spec.selector);
-    expect(full.get('Service').metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    expect(monitor.spec.selector.matchLabels).toEqual(full.get('Service', 'backups-exporter').spec.selector);
+    expect(full.get('Service', 'backups-exporter').metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
     expect(monitor.spec.endpoints).toEqual([
       {
         port: 'http-metrics',
@@ -224,7 +228,7 @@ describe('chart rendered with values-full.yaml', () => {
         metricRelabelings: [{ sourceLabels: ['__name__'], regex: 'nodejs_.*', action: 'drop' }],
       },
     ]);
-    expect(full.get('Service').spec.ports[0]).toMatchObject({ port: 9443, targetPort: 'http-metrics' });
+    expect(full.get('Service', 'backups-exporter').spec.ports[0]).toMatchObject({ port: 9443, targetPort: 'http-metrics' });
   });
 
   it('ships the Grafana dashboard byte for byte, labelled for the sidecar', () => {

@@ -103,6 +103,17 @@ describe('subset renderer: Go and sprig semantics', () => {
     expect(run('{{ or .A "y" }}', { A: '' })).toBe('y');
   });
 
+  it('fail throws its message; semverCompare supports only >=X.Y[.Z][-0], as Masterminds semver treats pre-releases', () => {
+    expect(() => run('{{ fail "no way" }}')).toThrow('no way');
+    expect(() => run('{{ fail 1 }}')).toThrow('expected string; got int');
+    expect(run('{{ semverCompare ">=1.28.0-0" "v1.28.0" }} {{ semverCompare ">=1.28.0-0" "v1.27.9" }} {{ semverCompare ">=1.28-0" "v1.30.2" }}')).toBe('true false true');
+    expect(run('{{ semverCompare ">=1.28.0-0" "v1.28.3-gke.1286000" }} {{ semverCompare ">=1.28.0" "v1.28.3-gke.1286000" }}')).toBe('true false');
+    expect(run('{{ semverCompare ">=1.28.0-0" "v1.29.1+k3s1" }} {{ semverCompare ">=1.28.0-0" "v2.0.0" }}')).toBe('true true');
+    expect(() => run('{{ semverCompare "^1.28" "v1.28.0" }}')).toThrow('is not supported by this renderer');
+    expect(run('{{ semverCompare ">=1.28.0-0" "1.28" }}')).toBe('true'); // lenient, as NewVersion
+    expect(() => run('{{ semverCompare ">=1.28.0-0" "latest" }}')).toThrow('Invalid Semantic Version');
+  });
+
   it('include and define, with $ bound to the included data', () => {
     expect(run('{{ include "x" (dict "v" "w") }}', {}, { helpers: '{{- define "x" -}}[{{ $.v }}]{{- end }}' })).toBe('[w]');
   });

@@ -29,6 +29,7 @@ describe('values.schema.json', () => {
     'unknown-threshold.values.yaml': '/prometheusRule/thresholds: must NOT have additional properties (stallSecond)',
     'bad-duration.values.yaml': '/prometheusRule/thresholds/incrementalLagFor: must be string',
     'probe-unknown-key.values.yaml': '/readinessProbe: must NOT have additional properties (httpGet)',
+    'sharding-one-replica.values.yaml': '/sharding/replicas: must be >= 2',
   };
 
   it('has an expected error for every bad fixture', () => {

@@ -176,6 +176,9 @@ export function helmFunctions(): Record<string, TemplateFunction> {
       if (v === null || v === undefined || v === '') throw new Error(message);
       return v;
     }),
+    fail: fn(['string'], (message: string) => {
+      throw new Error(message);
+    }),
     toYaml: fn(['any'], (v) => toYaml(v)),
     // sprig
     default: fn(['any'], (dflt: unknown, ...given: unknown[]) => (given.length === 0 || empty(given[0]) ? dflt : given[0]), 'any'),
@@ -200,6 +203,7 @@ export function helmFunctions(): Record<string, TemplateFunction> {
     hasKey: fn(['map', 'string'], (m: Record<string, unknown>, key: string) => Object.prototype.hasOwnProperty.call(m, key)),
     sha256sum: fn(['string'], (s: string) => createHash('sha256').update(s, 'utf8').digest('hex')),
     b64enc: fn(['string'], (s: string) => Buffer.from(s, 'utf8').toString('base64')),
+    semverCompare: fn(['string', 'string'], semverCompare),
     dict: (args) => {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < args.length; i += 2) out[strval(args[i])] = i + 1 < args.length ? args[i + 1] : '';
@@ -223,4 +227,25 @@ function mergeNoOverride(dst: Record<string, unknown>, src: Record<string, unkno
 /** strings.Replace(s, "", new, -1) inserts `new` around every rune. */
 function insertEverywhere(s: string, neu: string): string {
   return neu + [...s].join(neu) + (s.length > 0 ? neu : '');
+}
+
+/**
+ * sprig's semverCompare (Masterminds semver v3), for the one constraint form the chart uses: `>=X.Y[.Z]`,
+ * optionally with `-0` so that pre-release versions (v1.28.3-gke.100) are compared too; without it a
+ * pre-release version never matches. Build metadata (+k3s1) is ignored. Any other constraint throws.
+ */
+export function semverCompare(constraint: string, version: string): boolean {
+  const c = /^>=\s*(\d+)\.(\d+)(?:\.(\d+))?(-0)?$/.exec(constraint.trim());
+  if (!c) throw new Error(`semverCompare: constraint ${JSON.stringify(constraint)} is not supported by this renderer`);
+  // NewVersion is lenient: v prefix, missing minor or patch (1.28 is 1.28.0)
+  const v = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?(?:\+[0-9A-Za-z.-]+)?$/.exec(version.trim());
+  if (!v) throw new Error(`Invalid Semantic Version: ${version}`);
+  const want = [Number(c[1]), Number(c[2]), Number(c[3] ?? 0)];
+  const have = [Number(v[1]), Number(v[2] ?? 0), Number(v[3] ?? 0)];
+  if (v[4] !== undefined && c[4] === undefined) return false;
+  for (let i = 0; i < 3; i++) {
+    if ((have[i] as number) !== (want[i] as number)) return (have[i] as number) > (want[i] as number);
+  }
+  // equal X.Y.Z: a pre-release (1.28.0-rc.1) is below 1.28.0 but at or above 1.28.0-0
+  return true;
 }
