@@ -16,6 +16,7 @@ import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
 import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
 import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
 import { createApp } from './server/app.js';
+import { SHUTDOWN_GRACE_MS, closeServer } from './server/shutdown.js';
 import type { WebConfig } from './server/web-config.js';
 import { WebSecurity } from './server/web-security.js';
 
@@ -239,11 +240,14 @@ export async function runExporter(
     server,
     address,
     security,
+    /**
+     * At most SHUTDOWN_GRACE_MS: the port closes at once, and in parallel the cycle in flight
+     * finishes (or is abandoned) while scrapes in flight are answered (or cut).
+     */
     async stop() {
       security.stop();
-      await scheduler.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const [, http] = await Promise.all([scheduler.stop(SHUTDOWN_GRACE_MS), closeServer(server, SHUTDOWN_GRACE_MS)]);
+      if (!http.drained) options.logger.warn({ connections: http.cut, waited_seconds: SHUTDOWN_GRACE_MS / 1000 }, 'responses still in flight at shutdown; connections closed');
     },
   };
 }

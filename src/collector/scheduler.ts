@@ -57,16 +57,26 @@ export class Scheduler {
       });
   }
 
-  /** Stop scheduling and wait for the cycle in flight, at most `timeoutMs`. */
-  async stop(timeoutMs = 10_000): Promise<void> {
+  /**
+   * Stop scheduling and wait for the cycle in flight, at most `timeoutMs`. A cycle still
+   * running then (DBS hanging) is abandoned: its requests are left to the process exit, and
+   * the caller learns so from the result and the log.
+   */
+  async stop(timeoutMs = 10_000): Promise<'idle' | 'finished' | 'abandoned'> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.task?.stop();
     await this.task?.destroy();
-    if (this.running) {
-      let timeout: NodeJS.Timeout | undefined;
-      await Promise.race([this.running, new Promise<void>((resolve) => (timeout = setTimeout(resolve, timeoutMs)))]);
-      if (timeout) clearTimeout(timeout);
+    if (!this.running) return 'idle';
+    let timeout: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      this.running.then(() => 'finished' as const),
+      new Promise<'abandoned'>((resolve) => (timeout = setTimeout(() => resolve('abandoned'), timeoutMs))),
+    ]);
+    clearTimeout(timeout);
+    if (outcome === 'abandoned') {
+      this.logger.warn({ waited_seconds: timeoutMs / 1000 }, 'collection cycle still running at shutdown; abandoned');
     }
+    return outcome;
   }
 }

@@ -3,6 +3,9 @@
  * gzip when accepted), a landing page, and the health endpoints probes use. Handlers only
  * read the registry, which reads the latest finished snapshot: a scrape never calls DBS.
  * A guard (web-security.ts: web config headers and basic auth) runs before everything else.
+ * Every endpoint is read-only: other methods on a known path are 405 (after the guard, so an
+ * unauthenticated client cannot tell known paths from unknown ones), and a request body is
+ * never read.
  */
 import compression from 'compression';
 import express, { type Express, type Request, type RequestHandler } from 'express';
@@ -27,18 +30,39 @@ function formatFor(req: Request): ExpositionFormat {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const ALLOWED_METHODS = 'GET, HEAD';
+const isReadOnly = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
+const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // No endpoint reads a body: one that was sent stays unread, so the connection is closed
+  // after the answer rather than its bytes parsed as the next request.
+  app.use((req, res, next) => {
+    if (hasBody(req)) res.setHeader('Connection', 'close');
+    next();
+  });
   if (options.guard) app.use(options.guard);
+
+  const knownPaths = new Set([options.telemetryPath, '/', '/-/healthy', '/-/ready']);
+  app.use((req, res, next) => {
+    if (!isReadOnly(req)) {
+      // 405 rather than 404: a scraper configured with the wrong method learns what to fix.
+      if (knownPaths.has(req.path)) return void res.status(405).set('Allow', ALLOWED_METHODS).type('text/plain').send('Method Not Allowed\n');
+      return void res.status(404).type('text/plain').send('Not Found\n');
+    }
+    if (hasBody(req)) return void res.status(413).type('text/plain').send('Request body not accepted\n');
+    next();
+  });
 
   // Matched literally, not as an express route pattern: a configured path such as `/m*` or
   // `/metrics:v2` is valid config and must neither crash the router nor match other paths.
   // The body comes pre-rendered (and pre-gzipped) from the exposition, so it bypasses the
   // compression middleware below.
   app.use(async (req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== options.telemetryPath) return next();
+    if (req.path !== options.telemetryPath) return next();
     const format = formatFor(req);
     const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
     try {

@@ -19,6 +19,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/index.js';
 import { BasicAuth } from './basic-auth.js';
+import { type ServerLimits, applyServerLimits, httpServerOptions, serverLimits } from './limits.js';
 import { type ClientAuthType, type TlsSettings, type WebConfig, describeWebConfig, loadWebConfig, secureContextOptions, watchedFiles } from './web-config.js';
 
 /** Reachable without basic auth, so liveness and readiness probes work (still over TLS when TLS is on). */
@@ -92,17 +93,26 @@ export class WebSecurity {
     );
   };
 
-  /** An HTTPS server when the web config has tls_server_config, plain HTTP otherwise. */
-  createServer(listener: RequestListener): HttpServer | HttpsServer {
+  /**
+   * An HTTPS server when the web config has tls_server_config, plain HTTP otherwise, with the
+   * resource limits of limits.ts (production values unless `limits` overrides some).
+   */
+  createServer(listener: RequestListener, limits: Partial<ServerLimits> = {}): HttpServer | HttpsServer {
     const tls = this.#active.config?.tls;
+    const resolved = serverLimits(limits);
+    const options = httpServerOptions(resolved);
     if (tls === undefined) {
-      this.#server = createHttpServer(listener);
+      this.#server = createHttpServer(options, listener);
     } else {
-      const server = createHttpsServer({ ...secureContextOptions(tls), ...clientAuthOptions(tls.clientAuth) }, listener);
+      const server = createHttpsServer(
+        { ...options, handshakeTimeout: resolved.tlsHandshakeTimeoutMs, ...secureContextOptions(tls), ...clientAuthOptions(tls.clientAuth) },
+        listener,
+      );
       // First in line, so a refused connection is closed before the HTTP parser reads from it.
       server.prependListener('secureConnection', (socket: TLSSocket) => this.#enforceClientCertificate(socket));
       this.#server = server;
     }
+    applyServerLimits(this.#server, resolved, this.#logger);
     this.#logStart();
     return this.#server;
   }
