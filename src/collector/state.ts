@@ -44,8 +44,30 @@ export interface JobOutcome {
   expiryMs?: number;
 }
 
+/**
+ * Finished jobs that will not be read from DBS again (they started before the poll's
+ * StartTimestamp), kept as columns of numbers rather than objects: a 5,000-plan fleet
+ * with log backups every few minutes has millions of them in a 72-hour window.
+ */
+export interface ArchivedJobs {
+  startMs: readonly number[];
+  /** Index into JOB_STATES. */
+  state: readonly number[];
+  /** Index into STORAGE_CLASSES. */
+  storage: readonly number[];
+  sizeBytes: readonly number[];
+  /** NaN when DBS gave none. */
+  expiryMs: readonly number[];
+}
+
+const EMPTY_ARCHIVE: ArchivedJobs = { startMs: [], state: [], storage: [], sizeBytes: [], expiryMs: [] };
+
 export interface BackupTypeState {
+  /** Jobs DBS may still report on: unfinished, or inside the range the next poll asks for. */
   jobs: ReadonlyMap<string, TrackedJob>;
+  archive: ArchivedJobs;
+  /** Jobs starting before this were archived; if DBS lists one again it is not new. */
+  archivedBeforeMs?: number;
   /** Newest StartTime seen; the next poll asks from here minus the overlap margin. */
   watermarkMs?: number;
   lastSuccess?: JobOutcome;
@@ -54,6 +76,9 @@ export interface BackupTypeState {
   failedTotal: number;
   succeededBytesTotal: number;
 }
+
+const JOB_STATE_INDEX = Object.fromEntries(JOB_STATES.map((state, i) => [state, i])) as Record<JobState, number>;
+const STORAGE_INDEX = Object.fromEntries(STORAGE_CLASSES.map((storage, i) => [storage, i])) as Record<StorageClass, number>;
 
 /** A timestamp DBS sends as 0, negative or absent means "not set". */
 function millis(value: number | undefined): number | undefined {
@@ -120,10 +145,13 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
   let watermarkMs = prev?.watermarkMs;
 
   const seen = new Set<string>();
+  const archivedBeforeMs = prev?.archivedBeforeMs;
   for (const job of observed) {
     if (seen.has(job.id)) continue; // a page boundary that shifted can repeat an item
     seen.add(job.id);
     const before = prev?.jobs.get(job.id);
+    // Listed again after it was archived (the clock stepped back): already counted.
+    if (!before && archivedBeforeMs !== undefined && job.startMs !== undefined && job.startMs < archivedBeforeMs && isTerminal(job.state)) continue;
     const grew = before === undefined ? job.sizeBytes > 0 : job.sizeBytes > before.sizeBytes;
     const lastProgressMs = before === undefined ? (grew ? ctx.nowMs : (job.startMs ?? ctx.nowMs)) : grew ? ctx.nowMs : before.lastProgressMs;
     let counted = before?.counted ?? false;
@@ -163,14 +191,41 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
     jobs.set(id, job);
   }
 
+  // Keep archived jobs still in the window and unexpired; archive the finished jobs this
+  // poll did not ask about (the next poll will not either), drop the rest.
+  const archive = { startMs: [] as number[], state: [] as number[], storage: [] as number[], sizeBytes: [] as number[], expiryMs: [] as number[] };
+  const keep = (startMs: number, state: number, storage: number, sizeBytes: number, expiryMs: number) => {
+    if (startMs < ctx.windowStartMs || expiryMs <= ctx.nowMs) return;
+    archive.startMs.push(startMs);
+    archive.state.push(state);
+    archive.storage.push(storage);
+    archive.sizeBytes.push(sizeBytes);
+    archive.expiryMs.push(expiryMs);
+  };
+  const previous = prev?.archive ?? EMPTY_ARCHIVE;
+  for (let i = 0; i < previous.startMs.length; i++) {
+    keep(previous.startMs[i]!, previous.state[i]!, previous.storage[i]!, previous.sizeBytes[i]!, previous.expiryMs[i]!);
+  }
   for (const [id, job] of jobs) {
     const start = job.startMs ?? ctx.nowMs;
     const expired = job.expiryMs !== undefined && job.expiryMs <= ctx.nowMs;
-    if (isTerminal(job.state) && (start < ctx.windowStartMs || expired)) jobs.delete(id);
+    if (!isTerminal(job.state)) {
+      // Unfinished for longer than the window: no longer tracked (and no longer re-read).
+      if (start < ctx.windowStartMs) jobs.delete(id);
+      continue;
+    }
+    if (start < ctx.windowStartMs || expired) jobs.delete(id);
+    else if (start < ctx.fetchStartMs) {
+      keep(start, JOB_STATE_INDEX[job.state], STORAGE_INDEX[job.storageClass], job.sizeBytes, job.expiryMs ?? NaN);
+      jobs.delete(id);
+    }
   }
+  const archivedUpTo = Math.max(archivedBeforeMs ?? -Infinity, ctx.fetchStartMs);
 
   return {
     jobs,
+    archive,
+    archivedBeforeMs: archivedUpTo,
     ...(watermarkMs !== undefined ? { watermarkMs } : {}),
     ...(lastSuccess !== undefined ? { lastSuccess } : {}),
     ...(lastFailureEndMs !== undefined ? { lastFailureEndMs } : {}),
@@ -192,7 +247,9 @@ export function nextFetchStartMs(state: BackupTypeState | undefined, ctx: { nowM
   for (const job of state.jobs.values()) {
     if (!isTerminal(job.state) && job.startMs !== undefined) start = Math.min(start, job.startMs);
   }
-  return Math.max(start, 0);
+  // A job unfinished since before the lookback does not pin the window forever: steady
+  // polls cost what is new, not what is old.
+  return Math.max(start, initial, 0);
 }
 
 /* ---------------- summaries: what the metrics read ---------------- */
@@ -233,6 +290,17 @@ export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSumm
     // Of several running jobs, report the one that has gone longest without progress:
     // a stall must not hide behind a newer job that is moving.
     if (job.state === 'running' && (running === undefined || job.lastProgressMs < running.lastProgressMs)) running = job;
+  }
+  const { archive } = state;
+  for (let i = 0; i < archive.startMs.length; i++) {
+    const jobState = JOB_STATES[archive.state[i]!]!;
+    jobsByState[jobState] += 1;
+    const expiry = archive.expiryMs[i]!;
+    if (jobState === 'succeeded' && (Number.isNaN(expiry) || expiry > nowMs)) {
+      const storage = STORAGE_CLASSES[archive.storage[i]!]!;
+      setsByStorage[storage] += 1;
+      setBytesByStorage[storage] += archive.sizeBytes[i]!;
+    }
   }
   return {
     ...(state.lastSuccess ? { lastSuccess: state.lastSuccess } : {}),

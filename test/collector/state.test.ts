@@ -78,10 +78,13 @@ describe('mergeJobs', () => {
     let s = mergeJobs(undefined, [job('old', 'succeeded', T0, { endMs: T0 + 1 }), job('mid', 'succeeded', T0 + 2 * H, { endMs: T0 + 2 * H + 1 })], ctx(T0 + 3 * H));
     // Next poll asks from T0+H: 'mid' should have come back but did not (deleted), 'old' was not asked for.
     s = mergeJobs(s, [], ctx(T0 + 4 * H, T0 + H, 0));
-    expect([...s.jobs.keys()]).toEqual(['old']);
+    // 'old' is finished and before the asked range: archived (counted, no longer an object).
+    expect(s.jobs.size).toBe(0);
+    expect(summarise(s, T0 + 4 * H).jobsByState.succeeded).toBe(1);
+    expect(summarise(s, T0 + 4 * H).setsByStorage.standard).toBe(1);
     // Window moves past 'old'.
     s = mergeJobs(s, [], ctx(T0 + 5 * H, T0 + 4 * H, T0 + H));
-    expect(s.jobs.size).toBe(0);
+    expect(summarise(s, T0 + 5 * H).jobsByState.succeeded).toBe(0);
     // The last success survives pruning: it is what lag is computed from.
     expect(s.lastSuccess?.endMs).toBe(T0 + 2 * H + 1);
   });
@@ -119,5 +122,38 @@ describe('running job summary', () => {
     s = mergeJobs(s, [job('stuck', 'running', T0 + 1000, { sizeBytes: 10 }), job('fresh', 'running', T0 + 5000, { sizeBytes: 1 })], ctx(T0 + 6000));
     s = mergeJobs(s, [job('stuck', 'running', T0 + 1000, { sizeBytes: 10 }), job('fresh', 'running', T0 + 5000, { sizeBytes: 9 })], ctx(T0 + 9000));
     expect(summarise(s, T0 + 9000).running).toEqual({ sinceMs: T0 + 1000, lastProgressMs: T0 + 2000, sizeBytes: 10 });
+  });
+});
+
+describe('archived jobs', () => {
+  it('are counted exactly like tracked ones, expire, and are not counted again if DBS lists them again', () => {
+    const jobs = Array.from({ length: 50 }, (_, i) =>
+      job(`j${i}`, i % 10 === 0 ? 'failed' : 'succeeded', T0 + i * 60_000, { endMs: T0 + i * 60_000 + 1000, sizeBytes: 10, storageClass: i % 2 ? 'ia' : 'standard', expiryMs: T0 + (i < 25 ? 2 : 20) * H }),
+    );
+    let s = mergeJobs(undefined, jobs, ctx(T0 + H, T0 - H, T0 - H));
+    const tracked = summarise(s, T0 + H);
+    // The next poll asks only from T0+45m: the first 45 jobs are archived.
+    s = mergeJobs(s, jobs.slice(45), ctx(T0 + H, T0 + 45 * 60_000, T0 - H));
+    expect(s.jobs.size).toBe(5);
+    expect(s.archive.startMs).toHaveLength(45);
+    const archived = summarise(s, T0 + H);
+    expect(archived.jobsByState).toEqual(tracked.jobsByState);
+    expect(archived.setsByStorage).toEqual(tracked.setsByStorage);
+    expect(archived.setBytesByStorage).toEqual(tracked.setBytesByStorage);
+    // Half of them expire at T0+2h.
+    s = mergeJobs(s, [], ctx(T0 + 3 * H, T0 + 3 * H - 600_000, T0 - H));
+    expect(summarise(s, T0 + 3 * H).jobsByState.succeeded + summarise(s, T0 + 3 * H).jobsByState.failed).toBe(25);
+    // The clock steps back and DBS lists archived jobs again: no new successes or failures.
+    const before = [s.succeededTotal, s.failedTotal];
+    s = mergeJobs(s, jobs, ctx(T0 + 3 * H, T0 - H, T0 - H));
+    expect([s.succeededTotal, s.failedTotal]).toEqual(before);
+  });
+
+  it('a job unfinished since before the lookback stops pinning the fetch window', () => {
+    let s = mergeJobs(undefined, [job('ancient', 'running', T0, { sizeBytes: 1 })], ctx(T0 + H));
+    expect(nextFetchStartMs(s, { nowMs: T0 + H, lookbackMs: 72 * H, overlapMs: 600_000 })).toBe(T0 - 600_000);
+    s = mergeJobs(s, [job('ancient', 'running', T0, { sizeBytes: 1 })], ctx(T0 + 80 * H, T0, T0 + 8 * H));
+    expect(s.jobs.size).toBe(0);
+    expect(nextFetchStartMs(s, { nowMs: T0 + 80 * H, lookbackMs: 72 * H, overlapMs: 600_000 })).toBeGreaterThanOrEqual(T0 + 8 * H);
   });
 });
