@@ -1,0 +1,59 @@
+/**
+ * The message protocol between the harness and the processes it measures: each request has an
+ * id and a command, each reply echoes the id. The probe (preloaded in every child) answers the
+ * `probe.*` commands; bench/server-child.ts answers the rest.
+ */
+
+export interface IpcRequest {
+  id: number;
+  cmd: string;
+  args?: Record<string, unknown>;
+}
+
+export type IpcReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+export function isIpcRequest(message: unknown): message is IpcRequest {
+  const m = message as Partial<IpcRequest> | null;
+  return typeof m === 'object' && m !== null && typeof m.id === 'number' && typeof m.cmd === 'string';
+}
+
+export function isIpcReply(message: unknown): message is IpcReply {
+  const m = message as Partial<IpcReply> | null;
+  return typeof m === 'object' && m !== null && typeof m.id === 'number' && typeof m.ok === 'boolean';
+}
+
+/** Answers one request; errors become `{ ok: false }` so the harness can report them. */
+export function reply(request: IpcRequest, run: () => unknown | Promise<unknown>): void {
+  Promise.resolve()
+    .then(run)
+    .then(
+      (result) => process.send?.({ id: request.id, ok: true, result } satisfies IpcReply),
+      (err: unknown) => process.send?.({ id: request.id, ok: false, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies IpcReply),
+    );
+}
+
+/** Event-loop delay over a period, in milliseconds. */
+export interface EventLoopDelay {
+  maxMs: number;
+  p99Ms: number;
+  p50Ms: number;
+  meanMs: number;
+  samples: number;
+}
+
+export interface MemorySample {
+  rssBytes: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+  externalBytes: number;
+  /** Whether a full GC ran just before (the child was started with --expose-gc). */
+  afterGc: boolean;
+}
+
+/** One collection cycle run by bench/server-child.ts. */
+export interface CycleResult {
+  wallMs: number;
+  plansPolled: number;
+  planFailures: number;
+  targetFailures: number;
+}

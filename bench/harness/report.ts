@@ -1,0 +1,268 @@
+/** The results as short Markdown tables, one per section. */
+import type { MemoryResult } from '../sections/memory.js';
+import type { PollResult } from '../sections/poll.js';
+import { SCRAPE_SERVERS, type ScrapeResult, type ScrapeRun } from '../sections/scrape.js';
+import type { StartupResult } from '../sections/startup.js';
+import type { Machine } from './machine.js';
+import { ratio } from './stats.js';
+
+export interface BenchSettings {
+  quick: boolean;
+  /** Fleets of the previous results not measured in this run were kept (their settings may differ). */
+  merge: boolean;
+  plans: number[];
+  sections: string[];
+  durationS: number;
+  connections: number[];
+  cellCapS: number;
+  cycles: number;
+  memoryBudgetS: number;
+}
+
+export interface FleetResult {
+  plans: number;
+  scrape?: ScrapeResult;
+  poll?: PollResult;
+  memory?: MemoryResult;
+  startup?: StartupResult;
+  /** Section → error message, when a section failed (the others still ran). */
+  errors: Record<string, string>;
+  /** Section → wall seconds. */
+  wallS: Record<string, number>;
+  /** srcHash() when this fleet size started and ended; they differ if src/ changed meanwhile. */
+  src?: { before: string; after: string; commit: string };
+  /** Section → 1-minute load average when it started and ended: other work on the machine skews everything. */
+  loadAverage: Record<string, [number, number]>;
+}
+
+export interface BenchResults {
+  startedAt: string;
+  machine: Machine;
+  settings: BenchSettings;
+  fleets: FleetResult[];
+}
+
+function table(header: string[], rows: Array<Array<string | number>>): string {
+  const line = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+function num(value: number, digits = 2): string {
+  if (!Number.isFinite(value)) return '–';
+  return value.toFixed(digits);
+}
+
+const int = (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : '–');
+const kib = (bytes: number) => `${num(bytes / 1024, 1)} KiB`;
+const mib = (bytes: number) => `${num(bytes / 2 ** 20, 1)} MiB`;
+const signedKib = (bytes: number) => (Number.isFinite(bytes) ? `${bytes >= 0 ? '+' : ''}${num(bytes / 1024, 1)}` : '–');
+
+function find(runs: ScrapeRun[], server: ScrapeRun['server'], gzip: boolean, connections: number): ScrapeRun | undefined {
+  return runs.find((r) => r.server === server && r.gzip === gzip && r.connections === connections);
+}
+
+function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
+  const scrapes = fleets.flatMap((f) => (f.scrape ? [f.scrape] : []));
+  if (scrapes.length === 0) return '';
+  const out = ['## 1. Scrape path', ''];
+  out.push(
+    table(
+      ['plans', 'series', 'dbs_ series', 'exposition', 'gzip (zlib default)', 'exporter gzip response', 'bytes served: in-memory / exporter / register.metrics()'],
+      scrapes.map((s) => [
+        int(s.plans),
+        int(s.series),
+        int(s.dbsSeries),
+        kib(s.exposition.plainBytes),
+        kib(s.exposition.gzipBytes),
+        `${kib(s.exposition.exporterGzipResponseBytes)} (${s.exposition.exporterGzipEncoding})`,
+        SCRAPE_SERVERS.map((server) => int(s.servedBytes[server])).join(' / '),
+      ]),
+    ),
+  );
+  out.push('', `Ratios of /metrics p99 latency, ${settings.durationS} s of autocannon per cell (req/s ratio: exporter ÷ in-memory).`, '');
+  const ratioRows: Array<Array<string | number>> = [];
+  for (const s of scrapes) {
+    for (const gzip of [false, true]) {
+      for (const c of settings.connections) {
+        const memory = find(s.runs, 'in-memory', gzip, c);
+        const exporter = find(s.runs, 'exporter', gzip, c);
+        const registry = find(s.runs, 'register.metrics()', gzip, c);
+        if (!memory || !exporter || !registry) continue;
+        ratioRows.push([
+          int(s.plans),
+          gzip ? 'gzip' : 'plain',
+          c,
+          num(ratio(exporter.p99Ms, memory.p99Ms)),
+          num(ratio(registry.p99Ms, exporter.p99Ms)),
+          num(ratio(exporter.requestsPerSecond, memory.requestsPerSecond), 3),
+        ]);
+      }
+    }
+  }
+  out.push(table(['plans', 'encoding', 'conns', 'exporter p99 ÷ in-memory p99', 'register.metrics() p99 ÷ exporter p99', 'exporter req/s ÷ in-memory req/s'], ratioRows));
+  out.push('', 'Absolute values (event loop: delay inside the server process while the load ran).', '');
+  const rows: Array<Array<string | number>> = [];
+  for (const s of scrapes) {
+    for (const r of s.runs) {
+      rows.push([
+        int(s.plans),
+        r.server,
+        r.gzip ? 'gzip' : 'plain',
+        r.connections,
+        int(r.responses),
+        num(r.p50Ms),
+        num(r.p99Ms),
+        num(r.requestsPerSecond, 1),
+        kib(r.bytesPerResponse),
+        num(r.eventLoop.maxMs, 1),
+        num(r.eventLoop.p99Ms, 1),
+        r.errors + r.non2xx,
+      ]);
+    }
+  }
+  out.push(table(['plans', 'server', 'encoding', 'conns', 'responses', 'p50 ms', 'p99 ms', 'req/s', 'per response', 'loop max ms', 'loop p99 ms', 'errors'], rows));
+  out.push('', 'Worst event-loop block in the exporter process while autocannon ran against it (all cells).', '');
+  out.push(
+    table(
+      ['plans', 'loop max ms', 'worst cell loop p99 ms'],
+      scrapes.map((s) => {
+        const mine = s.runs.filter((r) => r.server === 'exporter');
+        return [int(s.plans), num(Math.max(...mine.map((r) => r.eventLoop.maxMs)), 1), num(Math.max(...mine.map((r) => r.eventLoop.p99Ms)), 1)];
+      }),
+    ),
+  );
+  return out.join('\n');
+}
+
+function pollSection(fleets: FleetResult[]): string {
+  const polls = fleets.flatMap((f) => (f.poll ? [f.poll] : []));
+  if (polls.length === 0) return '';
+  const first = polls[0]!;
+  const limit = first.limits.requestsPerSecond + first.limits.burst;
+  const out = [
+    '## 2. Poll path',
+    '',
+    `Latency fault ${first.latencyMs[0]}–${first.latencyMs[1]} ms on every call; requests_per_second ${first.limits.requestsPerSecond}, burst ${first.limits.burst}, ` +
+      `max_concurrency ${first.limits.maxConcurrency}. Floor = calls ÷ rate. Calls counted by the simulator.`,
+    '',
+  ];
+  const rows: Array<Array<string | number>> = [];
+  for (const p of polls) {
+    for (const c of p.cycles) {
+      rows.push([
+        int(p.plans),
+        c.kind,
+        int(c.calls),
+        [c.callsByAction.DescribeBackupPlanList, c.callsByAction.DescribeFullBackupList, c.callsByAction.DescribeIncrementBackupList].map((n) => int(n ?? 0)).join(' / '),
+        num(c.callsPerPlanAndType, 3),
+        num(c.wallS, 1),
+        num(c.floorS, 1),
+        num(c.wallOverFloor),
+        `${c.maxCallsPerSecond} (≤ ${limit}); ${c.maxCallsPer980Ms ?? '–'} in 980 ms`,
+        num(c.eventLoop.maxMs, 1),
+        `${c.planFailures + c.targetFailures} / ${c.non200}`,
+      ]);
+    }
+  }
+  out.push(
+    table(
+      ['plans', 'cycle', 'calls', 'PlanList / Full / Increment', 'calls ÷ (plans × 2)', 'wall s', 'floor s', 'wall ÷ floor', 'max calls in any 1 s', 'loop max ms', 'failed polls / non-200'],
+      rows,
+    ),
+  );
+  return out.join('\n');
+}
+
+function memorySection(fleets: FleetResult[]): string {
+  const memories = fleets.flatMap((f) => (f.memory ? [f.memory] : []));
+  if (memories.length === 0) return '';
+  const out = [
+    '## 3. Memory',
+    '',
+    'Manual clock, +60 s per cycle, no latency; samples after a forced GC every 10 cycles; slope = least squares over cycles ≥ 10.',
+    '',
+  ];
+  out.push(
+    table(
+      ['plans', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
+      memories.map((m) => {
+        const last = m.samples.at(-1)!;
+        return [
+          int(m.plans),
+          `${m.cyclesRun} of ${m.cyclesRequested}`,
+          num(m.firstCycleWallS, 1),
+          num(m.steadyCycleWallS, 2),
+          mib(m.afterFirst.rssBytes),
+          mib(m.afterFirst.heapUsedBytes),
+          mib(last.rssBytes),
+          mib(last.heapUsedBytes),
+          signedKib(m.rssSlopeBytesPerCycle),
+          signedKib(m.heapUsedSlopeBytesPerCycle),
+          [m.cut, m.samples.filter((x) => x.cycle >= 10).length < 2 ? 'too few samples past cycle 10 for a slope' : '', m.planFailures > 0 ? `${m.planFailures} failed polls` : '']
+            .filter(Boolean)
+            .join('; ') || '',
+        ];
+      }),
+    ),
+  );
+  return out.join('\n');
+}
+
+function startupSection(fleets: FleetResult[]): string {
+  const startups = fleets.flatMap((f) => (f.startup ? [f.startup] : []));
+  if (startups.length === 0) return '';
+  return [
+    '## 4. Start-up to ready',
+    '',
+    '`node --import tsx src/cli.ts --config …` against a fresh simulator (requests_per_second 1000, max_concurrency 32, no latency).',
+    '',
+    table(
+      ['plans', 'spawn → /-/healthy s', 'spawn → /-/ready s', 'API calls'],
+      startups.map((s) => [int(s.plans), num(s.healthyS), num(s.readyS), int(s.apiCalls)]),
+    ),
+  ].join('\n');
+}
+
+function wallSection(fleets: FleetResult[], sections: string[]): string {
+  const cell = (f: FleetResult, s: string) => {
+    const load = f.loadAverage[s];
+    return `${num(f.wallS[s] ?? Number.NaN, 0)}${load ? ` (load ${num(load[0], 1)}→${num(load[1], 1)})` : ''}`;
+  };
+  const rows = fleets.map((f) => {
+    const total = Object.values(f.wallS).reduce((a, b) => a + b, 0);
+    return [int(f.plans), ...sections.map((s) => cell(f, s)), num(total, 0)];
+  });
+  const failures = fleets.flatMap((f) => Object.entries(f.errors).map(([section, error]) => `- ${f.plans} plans, ${section}: ${error.split('\n')[0]}`));
+  return ['## Wall time (s), with the 1-minute load average before → after', '', table(['plans', ...sections, 'total'], rows), ...(failures.length > 0 ? ['', '**Failed sections**', '', ...failures] : [])].join('\n');
+}
+
+export function renderMarkdown(results: BenchResults): string {
+  const m = results.machine;
+  const s = results.settings;
+  const head = [
+    '# dbs-exporter benchmark',
+    '',
+    `${results.startedAt} · ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · Linux ${m.kernel} · commit ${m.commit}${m.dirtySrc ? ' (src/ modified)' : ''}, src ${m.srcHash}` +
+      ` · ${s.quick ? 'quick' : 'full'} run: ${s.durationS} s per load cell, connections ${s.connections.join('/')}`,
+  ];
+  const trees = new Set(results.fleets.flatMap((f) => (f.src ? [f.src.before, f.src.after] : [])));
+  const unknownTree = results.fleets.some((f) => !f.src) && trees.size > 0;
+  if (trees.size > 1 || unknownTree) {
+    head.push(
+      '',
+      `**Warning:** not every fleet size measured the same code: ${results.fleets
+        .map((f) => `${f.plans} plans: src ${f.src ? (f.src.before === f.src.after ? f.src.before : `${f.src.before}→${f.src.after} (changed during the run)`) : 'unknown'} at ${f.src?.commit ?? '?'}`)
+        .join('; ')}. Compare across fleet sizes with care.`,
+    );
+  }
+  if (s.merge) head.push('', `Merged: this run measured ${s.plans.join(', ')} plans; the other fleet sizes are kept from the previous results (same harness, an earlier run).`);
+  const maxLoad = Math.max(0, ...results.fleets.flatMap((f) => Object.values(f.loadAverage).flat()));
+  if (maxLoad > m.cores) {
+    head.push('', `**Warning:** the 1-minute load average reached ${num(maxLoad, 1)} on ${m.cores} cores: other processes competed for the CPU, so absolute values (and, less so, ratios) are skewed.`);
+  }
+  const header = head.join('\n');
+  return [header, scrapeSection(results.fleets, s), pollSection(results.fleets), memorySection(results.fleets), startupSection(results.fleets), wallSection(results.fleets, s.sections)]
+    .filter((part) => part !== '')
+    .join('\n\n')
+    .concat('\n');
+}
