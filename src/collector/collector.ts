@@ -71,7 +71,7 @@ export class Collector {
     await Promise.all(this.runtimes.map((runtime) => this.collectTarget(runtime, report)));
     this.cycles += 1;
     report.durationSeconds = (performance.now() - started) / 1000;
-    return { snapshot: this.snapshot(), report };
+    return { snapshot: await this.snapshot(), report };
   }
 
   private async discover(runtime: TargetRuntime): Promise<BackupPlanDetail[]> {
@@ -161,15 +161,18 @@ export class Collector {
     this.deps.logger.warn({ backup_type: backupType, status: rawStatus, backup_plan_id: planId }, 'unknown backup job status from DBS; reported as state="unknown"');
   }
 
-  /** A finished, immutable view of the current state, for the metrics to read. */
-  snapshot(): Snapshot {
+  /** A finished, immutable view of the current state, for the metrics to read (built in slices). */
+  async snapshot(): Promise<Snapshot> {
     const now = this.deps.now();
+    let summarised = 0;
     const plans: PlanSnapshot[] = [];
     const targets: TargetSnapshot[] = [];
     for (const runtime of this.runtimes) {
       const { account, region } = runtime.target;
       let count = 0;
       for (const state of runtime.plans.values()) {
+        // Summaries walk every tracked job: yield now and then so scrapes are not held up.
+        if (++summarised % 250 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
         const fresh = state.lastPollSuccessMs !== undefined && now - state.lastPollSuccessMs <= this.settings.maxStalenessMs;
         const types: PlanSnapshot['types'] = {};
         if (fresh) {

@@ -59,7 +59,7 @@ export async function renderFamilies(
   snapshot: Snapshot | undefined,
   nowMs: number,
   format: ExpositionFormat,
-  sliceSamples = 20_000,
+  sliceSamples = 5_000,
 ): Promise<string> {
   const plans = snapshot?.plans ?? [];
   // Label prefixes are escaped once per render, not once per sample.
