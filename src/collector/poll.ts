@@ -79,7 +79,7 @@ export async function pollPlan(
   );
   for (const { backupType, prev, jobs, fetchStartMs, windowStartMs } of listings) {
     for (const job of jobs) if (job.state === 'unknown') unknownStatuses.push({ backupType, rawStatus: job.rawStatus });
-    byType[backupType] = mergeJobs(prev, jobs, { nowMs, fetchStartMs, windowStartMs });
+    byType[backupType] = mergeJobs(prev, jobs, { nowMs, fetchStartMs, windowStartMs, overlapMs: settings.overlapMs });
   }
   return {
     state: { account: target.account, region: target.region, info, byType, lastPollOk: true, lastPollAttemptMs: nowMs, lastPollSuccessMs: nowMs },

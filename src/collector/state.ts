@@ -121,6 +121,11 @@ export interface MergeContext {
   fetchStartMs: number;
   /** Terminal jobs that started before this fall out of the tracked window. */
   windowStartMs: number;
+  /**
+   * The poll overlap: when given, finished jobs the *next* poll will not ask about are
+   * archived right away (so even the first, lookback poll never holds its whole history as objects).
+   */
+  overlapMs?: number;
 }
 
 function newer(a: JobOutcome | undefined, b: JobOutcome | undefined): JobOutcome | undefined {
@@ -203,6 +208,15 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
     archive.expiryMs.push(expiryMs);
   };
   const previous = prev?.archive ?? EMPTY_ARCHIVE;
+  const nextStart =
+    ctx.overlapMs === undefined
+      ? ctx.fetchStartMs
+      : nextFetchStartMs({ jobs, watermarkMs, archive: EMPTY_ARCHIVE, succeededTotal: 0, failedTotal: 0, succeededBytesTotal: 0 }, {
+          nowMs: ctx.nowMs,
+          lookbackMs: ctx.nowMs - ctx.windowStartMs,
+          overlapMs: ctx.overlapMs,
+        });
+  const archiveBeforeMs = Math.max(ctx.fetchStartMs, nextStart);
   for (let i = 0; i < previous.startMs.length; i++) {
     keep(previous.startMs[i]!, previous.state[i]!, previous.storage[i]!, previous.sizeBytes[i]!, previous.expiryMs[i]!);
   }
@@ -215,12 +229,12 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
       continue;
     }
     if (start < ctx.windowStartMs || expired) jobs.delete(id);
-    else if (start < ctx.fetchStartMs) {
+    else if (start < archiveBeforeMs) {
       keep(start, JOB_STATE_INDEX[job.state], STORAGE_INDEX[job.storageClass], job.sizeBytes, job.expiryMs ?? NaN);
       jobs.delete(id);
     }
   }
-  const archivedUpTo = Math.max(archivedBeforeMs ?? -Infinity, ctx.fetchStartMs);
+  const archivedUpTo = Math.max(archivedBeforeMs ?? -Infinity, archiveBeforeMs);
 
   return {
     jobs,

@@ -157,3 +157,15 @@ describe('archived jobs', () => {
     expect(nextFetchStartMs(s, { nowMs: T0 + 80 * H, lookbackMs: 72 * H, overlapMs: 600_000 })).toBeGreaterThanOrEqual(T0 + 8 * H);
   });
 });
+
+describe('first poll memory', () => {
+  it('archives the lookback history at once when the overlap is known: only the re-read range stays as objects', () => {
+    const history = Array.from({ length: 500 }, (_, i) => job(`h${i}`, 'succeeded', T0 + i * 300_000, { endMs: T0 + i * 300_000 + 60_000 }));
+    const now = T0 + 500 * 300_000;
+    const s = mergeJobs(undefined, history, { nowMs: now, fetchStartMs: T0, windowStartMs: T0, overlapMs: 600_000 });
+    // Jobs starting within the overlap before the newest one are re-read next time: kept as objects.
+    expect(s.jobs.size).toBe(3);
+    expect(s.archive.startMs).toHaveLength(497);
+    expect(summarise(s, now).jobsByState.succeeded).toBe(500);
+  });
+});
