@@ -113,11 +113,14 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     annotations: { summary: rule.summary, description: rule.description, runbook_url: runbook(name.toLowerCase()) },
   });
 
+  // Evaluated in the same group as the alert that reads it, just before it: rules within a
+  // group run in order, so the alert always sees this evaluation's value (groups run concurrently).
+  const fullMaxAge: RecordingRule = {
+    record: 'dbs:backup_full_max_age_seconds',
+    expr: `${t.fullBackupIntervalFactor} * dbs_backup_plan_full_backup_interval_seconds\nor on (${PLAN})\n(max by (${PLAN}) (dbs_backup_plan_info) * 0 + ${t.fullBackupIntervalFactor} * ${t.fullBackupFallbackIntervalSeconds})`,
+  };
+
   const recording: RecordingRule[] = [
-    {
-      record: 'dbs:backup_full_max_age_seconds',
-      expr: `${t.fullBackupIntervalFactor} * dbs_backup_plan_full_backup_interval_seconds\nor on (${PLAN})\n(max by (${PLAN}) (dbs_backup_plan_info) * 0 + ${t.fullBackupIntervalFactor} * ${t.fullBackupFallbackIntervalSeconds})`,
-    },
     { record: 'account_region_backup_type:dbs_backup_lag_seconds:max', expr: 'max by (account, region, backup_type) (dbs_backup_lag_seconds)' },
     { record: 'account_region_status:dbs_backup_plans:count', expr: 'count by (account, region, status) (dbs_backup_plan_status == 1)' },
     { record: 'account_backup_type:dbs_backup_jobs_failed:increase24h', expr: 'sum by (account, backup_type) (increase(dbs_backup_jobs_failed_total[24h]))' },
@@ -211,7 +214,7 @@ function buildRuleFile(t: ThresholdText): RuleFile {
   return {
     groups: [
       { name: 'dbs-exporter.recording', rules: recording },
-      { name: 'dbs-exporter.backups', rules: backups },
+      { name: 'dbs-exporter.backups', rules: [fullMaxAge, ...backups] },
       { name: 'dbs-exporter.exporter', rules: exporter },
     ],
   };
