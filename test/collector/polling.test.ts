@@ -6,10 +6,10 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLimiter } from '../../src/collector/limits.js';
 import { Scheduler } from '../../src/collector/scheduler.js';
-import { parseConfig } from '../../src/config/index.js';
 import { createCredential, createDbsClient } from '../../src/dbs/index.js';
 import { createExporter } from '../../src/exporter.js';
 import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { simulatorConfig } from '../support/simulator-config.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const MIN = 60_000;
@@ -20,19 +20,7 @@ afterEach(async () => {
 });
 
 function config(sim: Simulator, lookback = '72h') {
-  return parseConfig(
-    [
-      `collection: { interval: 60s, lookback: ${lookback}, overlap: 10m }`,
-      'targets:',
-      '  - name: prod',
-      '    region: cn-hangzhou',
-      `    endpoint: ${sim.endpoint}`,
-      '    protocol: http',
-      '    rate_limit: { requests_per_second: 1000 }',
-      '    credentials: { type: access_key, access_key_id_env: K, access_key_secret_env: S }',
-    ].join('\n'),
-    { env: { K: DEMO_CREDENTIAL.accessKeyId, S: DEMO_CREDENTIAL.accessKeySecret } },
-  );
+  return simulatorConfig({ prod: sim }, [`collection: { interval: 60s, lookback: ${lookback}, overlap: 10m }`, 'defaults: { rate_limit: { requests_per_second: 1000 } }']);
 }
 
 describe('incremental fetching', () => {

@@ -9,12 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import { type RunningExporter, runExporter } from '../../src/exporter.js';
 import { renderRules } from '../../src/rules/rules.js';
-import { DEMO_CREDENTIAL, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { dashboardQueries, substituteVariables, type Dashboard } from '../grafana/dashboard-queries.js';
 import { type PrometheusAlert, PrometheusServer } from '../support/prometheus.js';
+import { simulatorConfig } from '../support/simulator-config.js';
 
 const MIN = 60_000;
 const DAY = 24 * 60 * MIN;
@@ -74,26 +74,12 @@ beforeAll(async () => {
   healthyPlan(prod, 'dbspause', 'legacy');
   healthyPlan(other, 'dbsother', 'staging-db');
 
-  const config = parseConfig(
-    [
-      'collection: { interval: 1s, lookback: 2h, max_staleness: 10m }',
-      'defaults:',
-      '  rate_limit: { requests_per_second: 200 }',
-      '  retries: { max_attempts: 2, initial_backoff: 10ms, max_backoff: 20ms }',
-      'targets:',
-      ...[
-        ['prod', prod],
-        ['other', other],
-      ].flatMap(([name, sim]) => [
-        `  - name: ${name as string}`,
-        '    region: cn-hangzhou',
-        `    endpoint: ${(sim as Simulator).endpoint}`,
-        '    protocol: http',
-        '    credentials: { type: access_key, access_key_id_env: K, access_key_secret_env: S }',
-      ]),
-    ].join('\n'),
-    { env: { K: DEMO_CREDENTIAL.accessKeyId, S: DEMO_CREDENTIAL.accessKeySecret } },
-  );
+  const config = simulatorConfig({ prod, other }, [
+    'collection: { interval: 1s, lookback: 2h, max_staleness: 10m }',
+    'defaults:',
+    '  rate_limit: { requests_per_second: 200 }',
+    '  retries: { max_attempts: 2, initial_backoff: 10ms, max_backoff: 20ms }',
+  ]);
   exporter = await runExporter(config, {
     logger: pino({ level: 'silent' }),
     build: { version: 'e2e' },

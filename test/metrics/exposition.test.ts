@@ -6,11 +6,11 @@
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import { createExporter, type Exporter } from '../../src/exporter.js';
-import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
 import { promtool } from '../support/promtool.js';
+import { simulatorConfig } from '../support/simulator-config.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 let sim: Simulator;
@@ -19,19 +19,7 @@ const clock = new ManualClock(T0);
 
 beforeAll(async () => {
   sim = await startSimulator({ clock, scenario: { plans: 30 } });
-  const config = parseConfig(
-    [
-      'collection: { interval: 60s, lookback: 72h }',
-      'targets:',
-      '  - name: prod',
-      '    region: cn-hangzhou',
-      `    endpoint: ${sim.endpoint}`,
-      '    protocol: http',
-      '    rate_limit: { requests_per_second: 1000 }',
-      '    credentials: { type: access_key, access_key_id_env: K, access_key_secret_env: S }',
-    ].join('\n'),
-    { env: { K: DEMO_CREDENTIAL.accessKeyId, S: DEMO_CREDENTIAL.accessKeySecret } },
-  );
+  const config = simulatorConfig({ prod: sim }, ['collection: { interval: 60s, lookback: 72h }', 'defaults: { rate_limit: { requests_per_second: 1000 } }']);
   exporter = createExporter(config, { logger: pino({ level: 'silent' }), build: { version: 't' }, now: () => clock.now(), processMetrics: false });
   await exporter.runCycle();
 });

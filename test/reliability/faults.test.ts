@@ -8,11 +8,11 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import { createCredential, type CredentialProvider } from '../../src/dbs/index.js';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { DEMO_CREDENTIAL, type FaultRule, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { find, parseExposition, type Sample, valueOf } from '../support/exposition.js';
+import { simulatorConfig } from '../support/simulator-config.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const MIN = 60_000;
@@ -124,27 +124,13 @@ async function setup(): Promise<{ ctx: Ctx; exporter: Exporter; close: () => Pro
   const flaky: CredentialProvider = {
     getCredential: () => (credentialBroken.value ? Promise.reject(new Error('credentials provider: token file unreadable')) : demo.getCredential()),
   };
-  const config = parseConfig(
-    [
-      'defaults:',
-      '  request_timeout: 300ms',
-      '  retries: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }',
-      '  rate_limit: { requests_per_second: 1000 }',
-      'collection: { interval: 60s, lookback: 24h, max_staleness: 5m }',
-      'targets:',
-      ...[
-        ['prod', prod],
-        ['staging', staging],
-      ].flatMap(([name, sim]) => [
-        `  - name: ${name as string}`,
-        '    region: cn-hangzhou',
-        `    endpoint: ${(sim as Simulator).endpoint}`,
-        '    protocol: http',
-        '    credentials: { type: access_key, access_key_id_env: K, access_key_secret_env: S }',
-      ]),
-    ].join('\n'),
-    { env: { K: DEMO_CREDENTIAL.accessKeyId, S: DEMO_CREDENTIAL.accessKeySecret } },
-  );
+  const config = simulatorConfig({ prod, staging }, [
+    'defaults:',
+    '  request_timeout: 300ms',
+    '  retries: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }',
+    '  rate_limit: { requests_per_second: 1000 }',
+    'collection: { interval: 60s, lookback: 24h, max_staleness: 5m }',
+  ]);
   const exporter = createExporter(config, {
     logger: pino({ level: 'silent' }),
     build: { version: 't' },

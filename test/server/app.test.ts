@@ -8,11 +8,11 @@ import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { createApp } from '../../src/server/app.js';
-import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { find, parseExposition } from '../support/exposition.js';
+import { simulatorConfig } from '../support/simulator-config.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const silent = pino({ level: 'silent' });
@@ -41,18 +41,7 @@ async function serve(options: { telemetryPath?: string; version?: string } = {})
   const clock = new ManualClock(T0);
   const sim = await startSimulator({ clock });
   cleanup.push(() => sim.close());
-  const yaml = [
-    'defaults:',
-    '  retries: { max_attempts: 1 }',
-    '  rate_limit: { requests_per_second: 500 }',
-    'targets:',
-    '  - name: prod',
-    '    region: cn-hangzhou',
-    `    endpoint: ${sim.endpoint}`,
-    '    protocol: http',
-    '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
-  ].join('\n');
-  const config = parseConfig(yaml, { env: { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret } });
+  const config = simulatorConfig({ prod: sim }, ['defaults:', '  retries: { max_attempts: 1 }', '  rate_limit: { requests_per_second: 500 }']);
   const exporter = createExporter(config, { logger: silent, build: { version: options.version ?? '9.8.7' }, now: () => clock.now(), processMetrics: false });
   const app = createApp({
     exposition: exporter.metrics.exposition,

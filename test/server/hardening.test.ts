@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { createApp } from '../../src/server/app.js';
 import { SERVER_LIMITS, type ServerLimits } from '../../src/server/limits.js';
 import { loadWebConfig, type WebConfig } from '../../src/server/web-config.js';
 import { WebSecurity } from '../../src/server/web-security.js';
-import { DEMO_CREDENTIAL, type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { find, parseExposition } from '../support/exposition.js';
 import { TESTDATA, createPki, get } from './web-pki.js';
+import { simulatorConfig } from '../support/simulator-config.js';
 
 type LogLine = Record<string, unknown> & { msg: string; level: number };
 
@@ -29,20 +29,7 @@ let basicAuth: WebConfig;
 
 beforeAll(async () => {
   sim = await startSimulator({ scenario: { plans: 8 } });
-  const config = parseConfig(
-    [
-      'defaults:',
-      '  retries: { max_attempts: 1 }',
-      '  rate_limit: { requests_per_second: 1000 }',
-      'targets:',
-      '  - name: prod',
-      '    region: cn-hangzhou',
-      `    endpoint: ${sim.endpoint}`,
-      '    protocol: http',
-      '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
-    ].join('\n'),
-    { env: { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret } },
-  );
+  const config = simulatorConfig({ prod: sim }, ['defaults:', '  retries: { max_attempts: 1 }', '  rate_limit: { requests_per_second: 1000 }']);
   exporter = createExporter(config, { logger: pino({ level: 'silent' }), build: { version: '1.2.3' }, processMetrics: false });
   await exporter.runCycle();
   basicAuth = await loadWebConfig(join(TESTDATA, 'web_config_basic_auth.yml'));

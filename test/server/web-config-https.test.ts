@@ -7,11 +7,11 @@ import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import { type RunningExporter, runExporter } from '../../src/exporter.js';
 import { loadWebConfig } from '../../src/server/web-config.js';
-import { DEMO_CREDENTIAL, type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { FIRST_SERVER_SERIAL, type Pki, createPki, eventually, get, statusOf } from './web-pki.js';
+import { simulatorConfig } from '../support/simulator-config.js';
 
 let pki: Pki;
 let sim: Simulator;
@@ -41,20 +41,7 @@ async function start(fixture: string): Promise<{ port: number; exporter: Running
       done();
     },
   });
-  const config = parseConfig(
-    [
-      'defaults:',
-      '  retries: { max_attempts: 1 }',
-      '  rate_limit: { requests_per_second: 1000 }',
-      'targets:',
-      '  - name: prod',
-      '    region: cn-hangzhou',
-      `    endpoint: ${sim.endpoint}`,
-      '    protocol: http',
-      '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
-    ].join('\n'),
-    { env: { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret } },
-  );
+  const config = simulatorConfig({ prod: sim }, ['defaults:', '  retries: { max_attempts: 1 }', '  rate_limit: { requests_per_second: 1000 }']);
   const exporter = await runExporter(config, {
     logger: pino({ level: 'debug' }, sink),
     build: { version: '1.2.3' },
