@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import type { ActionParams, ActionResponse, DbsApi } from './api.js';
 import type { CredentialProvider } from './credentials.js';
 import { DbsApiError, classifyApiCode, classifyThrown } from './errors.js';
+import { installReadTimerRelease } from './read-timers.js';
 import {
   API_VERSION,
   type DbsAction,
@@ -66,6 +67,7 @@ export class OpenApiTransport implements DbsApi {
   private readonly protocol: string;
 
   constructor(options: TransportOptions) {
+    installReadTimerRelease();
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.protocol = options.protocol ?? 'https';
     const config = new $OpenApi.Config({
