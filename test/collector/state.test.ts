@@ -135,7 +135,7 @@ describe('archived jobs', () => {
     // The next poll asks only from T0+45m: the first 45 jobs are archived.
     s = mergeJobs(s, jobs.slice(45), ctx(T0 + H, T0 + 45 * 60_000, T0 - H));
     expect(s.jobs.size).toBe(5);
-    expect(s.archive.startMs).toHaveLength(45);
+    expect(s.archive.length).toBe(45);
     const archived = summarise(s, T0 + H);
     expect(archived.jobsByState).toEqual(tracked.jobsByState);
     expect(archived.setsByStorage).toEqual(tracked.setsByStorage);
@@ -147,6 +147,34 @@ describe('archived jobs', () => {
     const before = [s.succeededTotal, s.failedTotal];
     s = mergeJobs(s, jobs, ctx(T0 + 3 * H, T0 - H, T0 - H));
     expect([s.succeededTotal, s.failedTotal]).toEqual(before);
+  });
+
+  it('keep their exact values, and a poll that archives and drops nothing keeps the same archive', () => {
+    const sizes = [1, 2 ** 40 + 3, 0, 123_456_789_012];
+    const jobs = sizes.map((size, i) =>
+      job(`k${i}`, i === 2 ? 'failed' : 'succeeded', T0 + i * 60_000, { endMs: T0 + i * 60_000 + 1, sizeBytes: size, storageClass: i === 3 ? 'archive' : 'ia', ...(i === 1 ? {} : { expiryMs: T0 + 100 * H }) }),
+    );
+    // The newest job is re-read by the next poll (the watermark), so it stays an object.
+    const newest = job('k4', 'failed', T0 + 30 * 60_000, { endMs: T0 + 31 * 60_000 });
+    let s = mergeJobs(undefined, [...jobs, newest], { nowMs: T0 + H, fetchStartMs: T0, windowStartMs: T0 - H, overlapMs: 60_000 });
+    expect(s.archive.length).toBe(4);
+    expect([...s.jobs.keys()]).toEqual(['k4']);
+    expect(Array.from({ length: 4 }, (_, i) => [s.archive.startMs(i), s.archive.sizeBytes(i), s.archive.state(i), s.archive.storage(i)])).toEqual([
+      [T0, 1, 'succeeded', 'ia'],
+      [T0 + 60_000, 2 ** 40 + 3, 'succeeded', 'ia'],
+      [T0 + 120_000, 0, 'failed', 'ia'],
+      [T0 + 180_000, 123_456_789_012, 'succeeded', 'archive'],
+    ]);
+    expect(Number.isNaN(s.archive.expiryMs(1))).toBe(true);
+    expect(summarise(s, T0 + H).setBytesByStorage).toEqual({ standard: 0, ia: 2 ** 40 + 4, archive: 123_456_789_012, unknown: 0 });
+    const archive = s.archive;
+    s = mergeJobs(s, [newest], { nowMs: T0 + 2 * H, fetchStartMs: T0 + 29 * 60_000, windowStartMs: T0 - H, overlapMs: 60_000 });
+    expect(s.archive).toBe(archive);
+    // The window moves past the first job: a new, smaller archive.
+    s = mergeJobs(s, [newest], { nowMs: T0 + 3 * H, fetchStartMs: T0 + 29 * 60_000, windowStartMs: T0 + 30_000, overlapMs: 60_000 });
+    expect(s.archive).not.toBe(archive);
+    expect(s.archive.length).toBe(3);
+    expect(s.archive.startMs(0)).toBe(T0 + 60_000);
   });
 
   it('a job unfinished since before the lookback stops pinning the fetch window', () => {
@@ -165,7 +193,7 @@ describe('first poll memory', () => {
     const s = mergeJobs(undefined, history, { nowMs: now, fetchStartMs: T0, windowStartMs: T0, overlapMs: 600_000 });
     // Jobs starting within the overlap before the newest one are re-read next time: kept as objects.
     expect(s.jobs.size).toBe(3);
-    expect(s.archive.startMs).toHaveLength(497);
+    expect(s.archive.length).toBe(497);
     expect(summarise(s, now).jobsByState.succeeded).toBe(500);
   });
 });
