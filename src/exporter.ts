@@ -139,8 +139,9 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
       cycleCalls.calls = 0;
       cycleCalls.failures = 0;
       const result = await collector.runCycle();
+      // Published once its exposition is rendered: scrapes meanwhile serve the previous one.
+      await metrics.exposition.prepare(result.snapshot);
       current = result.snapshot;
-      await metrics.exposition.prepare(current);
       const { report } = result;
       const ok = report.planFailures === 0 && report.targetFailures === 0;
       metrics.exporter.recordCycle(report.durationSeconds, ok);

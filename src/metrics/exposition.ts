@@ -2,7 +2,9 @@
  * What /metrics serves, built so a scrape costs about as much as sending bytes from memory:
  *
  *  - the per-plan families that only change when a cycle finishes are rendered once per
- *    snapshot (in slices that yield to the event loop) and kept as text and gzip;
+ *    snapshot, before the snapshot is published, in slices that yield to the event loop:
+ *    each slice becomes a Buffer at once (no whole-exposition string is ever built), and the
+ *    gzip form is one stream compressed on libuv's thread pool, not on the event loop;
  *  - families whose values depend on the time of the scrape (lag) are rendered at most
  *    once per `dynamicResolutionMs` (default 1 s) and shared by the scrapes in that second;
  *  - the exporter's own counters, histograms and process metrics come from prom-client
@@ -11,14 +13,12 @@
  * Gzip bodies are concatenated gzip members, one per part, which HTTP clients (Go's
  * gzip.Reader used by Prometheus, curl, Node's zlib) read as one stream.
  */
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { once } from 'node:events';
+import { createGzip } from 'node:zlib';
 import { type OpenMetricsContentType, type PrometheusContentType, Registry } from 'prom-client';
 import type { Snapshot } from '../collector/snapshot.js';
 import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES } from './families.js';
 import type { MetricsSource } from './labels.js';
-
-const gzip = promisify(gzipCallback);
 
 export type ExpositionFormat = 'text' | 'openmetrics';
 export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
@@ -52,7 +52,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 /**
  * Render families for the plans of a snapshot, family by family (the format wants each
- * family's samples together), yielding to the event loop every `sliceSamples` samples.
+ * family's samples together), as Buffers of about `sliceSamples` samples each, yielding to
+ * the event loop between slices.
  */
 export async function renderFamilies(
   families: readonly FamilyDef[],
@@ -60,18 +61,18 @@ export async function renderFamilies(
   nowMs: number,
   format: ExpositionFormat,
   sliceSamples = 5_000,
-): Promise<string> {
+): Promise<Buffer[]> {
   const plans = snapshot?.plans ?? [];
   // Label prefixes are escaped once per render, not once per sample.
   const prefixes = plans.map(
     (p) => `{account="${escapeLabelValue(p.account)}",region="${escapeLabelValue(p.region)}",backup_plan_id="${escapeLabelValue(p.planId)}"`,
   );
-  const parts: string[] = [];
+  const chunks: Buffer[] = [];
+  let body = '';
   let samples = 0;
   for (const family of families) {
     const familyName = format === 'openmetrics' && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
-    parts.push(`# HELP ${familyName} ${escapeHelp(family.help)}\n# TYPE ${familyName} ${family.type}\n`);
-    let body = '';
+    body += `# HELP ${familyName} ${escapeHelp(family.help)}\n# TYPE ${familyName} ${family.type}\n`;
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       if (family.scope === 'fresh' && !plan.fresh) continue;
@@ -82,28 +83,42 @@ export async function renderFamilies(
       });
       if (samples >= sliceSamples) {
         samples = 0;
-        parts.push(body);
+        chunks.push(Buffer.from(body, 'utf8'));
         body = '';
         await yieldToEventLoop();
       }
     }
-    parts.push(body);
   }
-  return parts.join('');
+  if (body) chunks.push(Buffer.from(body, 'utf8'));
+  return chunks;
+}
+
+/** One gzip stream over the chunks, compressed on the thread pool; returned as one Buffer. */
+export async function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
+  const zip = createGzip();
+  const out: Buffer[] = [];
+  zip.on('data', (data: Buffer) => out.push(data));
+  const ended = once(zip, 'end');
+  for (const chunk of chunks) {
+    if (!zip.write(chunk)) await once(zip, 'drain');
+  }
+  zip.end();
+  await ended;
+  return Buffer.concat(out);
 }
 
 interface Rendered {
-  text: Buffer;
-  gzip: Promise<Buffer>;
+  text: Buffer[];
+  /** Gzip form, made on first use (or ahead of time once a scraper has asked for gzip). */
+  gzip(): Promise<Buffer>;
 }
 
-function rendered(text: string): Rendered {
-  const bytes = Buffer.from(text, 'utf8');
+function rendered(text: Buffer[]): Rendered {
   let zipped: Promise<Buffer> | undefined;
   return {
-    text: bytes,
-    get gzip() {
-      zipped ??= gzip(bytes);
+    text,
+    gzip() {
+      zipped ??= gzipChunks(text);
       return zipped;
     },
   };
@@ -137,16 +152,22 @@ export class Exposition {
     this.liveOpenMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   }
 
-  /** Formats scrapers have asked for: only those are rendered ahead of time. */
-  private readonly requested = new Set<ExpositionFormat>();
+  /** Formats (and whether gzip) scrapers have asked for: only those are rendered ahead of time. */
+  private readonly requested = new Map<ExpositionFormat, boolean>();
 
-  /** Render the per-cycle part of a new snapshot ahead of the first scrape. */
+  /**
+   * Render the per-cycle part of a new snapshot (and its gzip form, if scrapers use gzip)
+   * before it is published, so no scrape waits for it.
+   */
   prepare(snapshot: Snapshot): Promise<unknown> {
-    return Promise.all([...this.requested].map((format) => this.staticPart(snapshot, format)));
+    return Promise.all([...this.requested].map(async ([format, gzip]) => {
+      const part = await this.staticPart(snapshot, format);
+      if (gzip) await part.gzip();
+    }));
   }
 
   private staticPart(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Rendered> {
-    if (!snapshot) return Promise.resolve(rendered(''));
+    if (!snapshot) return Promise.resolve(rendered([]));
     let entry = this.staticCache.get(snapshot);
     if (!entry) this.staticCache.set(snapshot, (entry = {}));
     entry[format] ??= renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format).then(rendered);
@@ -164,16 +185,16 @@ export class Exposition {
 
   /** The body of one scrape as chunks to write in order (gzip: one gzip member per chunk). */
   async body(format: ExpositionFormat, compressed: boolean): Promise<Buffer[]> {
-    this.requested.add(format);
+    this.requested.set(format, compressed || (this.requested.get(format) ?? false));
     const snapshot = this.source.snapshot();
     const nowMs = this.source.now();
     const liveText = format === 'openmetrics' ? (await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '') : await this.live.metrics();
     const parts = [
       await this.staticPart(snapshot, format),
       await this.dynamicPart(snapshot, format, nowMs),
-      rendered(format === 'openmetrics' ? `${liveText}# EOF\n` : liveText),
+      rendered([Buffer.from(format === 'openmetrics' ? `${liveText}# EOF\n` : liveText, 'utf8')]),
     ];
-    if (!compressed) return parts.map((p) => p.text);
-    return Promise.all(parts.map((p) => p.gzip));
+    if (!compressed) return parts.flatMap((p) => p.text);
+    return Promise.all(parts.map((p) => p.gzip()));
   }
 }
