@@ -8,6 +8,8 @@ import { DbsApiError } from './errors.js';
 import type { DbsAction, PageSize } from './schemas.js';
 
 export const DEFAULT_MAX_PAGES = 200;
+/** Pages requested at once once page 0 has told the total. */
+export const PAGES_IN_FLIGHT = 10;
 
 type PagedAction = DbsAction;
 export type Item<A extends PagedAction> = ActionResponse<A>['Items'][number];
@@ -23,6 +25,14 @@ export interface Listing<T> {
   totalElements?: number;
 }
 
+/**
+ * Every page of a listing. Page 0 comes first; when it says how many items there are
+ * (TotalElements) the remaining pages are requested PAGES_IN_FLIGHT at a time, so a
+ * 50-page discovery costs six round trips instead of fifty (the rate limiter and in-flight
+ * cap below still apply), and a total beyond the page cap fails at once. Pages are read in
+ * order exactly as a sequential walk would: a short page ends the listing, a repeated page
+ * is an error, and a listing that grew meanwhile is followed page by page.
+ */
 export async function listAll<A extends PagedAction>(
   api: DbsApi,
   action: A,
@@ -35,11 +45,10 @@ export async function listAll<A extends PagedAction>(
   let totalElements: number | undefined;
   let previousFirstId: string | undefined;
   let pages = 0;
-  for (let pageNum = 0; ; pageNum++) {
-    if (pageNum >= maxPages) {
-      throw new DbsApiError('bad_response', 'PageCapExceeded', `${action}: more than ${maxPages} pages; stopping`, { action });
-    }
-    const page = await api.call(action, { ...params, PageNum: pageNum, PageSize: pageSize } as ActionParams<A>);
+  const capExceeded = () => new DbsApiError('bad_response', 'PageCapExceeded', `${action}: more than ${maxPages} pages; stopping`, { action });
+  const fetchPage = (pageNum: number) => api.call(action, { ...params, PageNum: pageNum, PageSize: pageSize } as ActionParams<A>);
+  /** Takes one page in order; false when the listing has ended. */
+  const accept = (page: ActionResponse<A>, pageNum: number): boolean => {
     pages++;
     const pageItems = page.Items as Item<A>[];
     totalElements = page.TotalElements ?? totalElements;
@@ -49,10 +58,31 @@ export async function listAll<A extends PagedAction>(
       throw new DbsApiError('bad_response', 'RepeatedPage', `${action}: page ${pageNum} repeats page ${pageNum - 1}`, { action });
     }
     previousFirstId = firstId;
-    items.push(...pageItems);
-    if (pageItems.length < pageSize) break;
-    if (totalElements !== undefined && items.length >= totalElements) break;
-    if (page.TotalPages !== undefined && pageNum + 1 >= page.TotalPages) break;
+    for (const item of pageItems) items.push(item);
+    if (pageItems.length < pageSize) return false;
+    if (totalElements !== undefined && items.length >= totalElements) return false;
+    if (page.TotalPages !== undefined && pageNum + 1 >= page.TotalPages) return false;
+    return true;
+  };
+
+  let more = accept(await fetchPage(0), 0);
+  let next = 1;
+  if (more && totalElements !== undefined) {
+    const needed = Math.ceil(totalElements / pageSize);
+    if (needed > maxPages) throw capExceeded();
+    while (more && next < needed) {
+      const from = next;
+      const batch = await Promise.all(Array.from({ length: Math.min(PAGES_IN_FLIGHT, needed - from) }, (_, i) => fetchPage(from + i)));
+      for (const page of batch) {
+        more = accept(page, next);
+        next += 1;
+        if (!more) break;
+      }
+    }
+  }
+  for (; more; next++) {
+    if (next >= maxPages) throw capExceeded();
+    more = accept(await fetchPage(next), next);
   }
   return { items, pages, ...(totalElements !== undefined ? { totalElements } : {}) };
 }

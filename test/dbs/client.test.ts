@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createCredential, createDbsClient, DbsApiError, listAll, type DbsApi } from '../../src/dbs/index.js';
+import { PAGES_IN_FLIGHT } from '../../src/dbs/pagination.js';
 import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -81,19 +82,30 @@ describe('pagination against the simulator', () => {
 
   it('stops on a server that repeats the same page instead of looping forever', async () => {
     const planId = planWithSets('dbsrepeat', 40);
-    sim.faults.set({ kind: 'repeatPage', totalElements: 1_000_000 });
+    sim.faults.set({ kind: 'repeatPage', totalElements: 3_000 });
     const err = await listAll(client(), 'DescribeIncrementBackupList', { BackupPlanId: planId }, { pageSize: 30 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DbsApiError);
     expect((err as DbsApiError).errorClass).toBe('bad_response');
     expect((err as DbsApiError).code).toBe('RepeatedPage');
-    expect(requestsFor(planId).length).toBe(2);
+    // Page 0, then one batch of pages in flight; the first of them repeats page 0.
+    expect(requestsFor(planId).length).toBe(1 + PAGES_IN_FLIGHT);
   });
 
-  it('stops at the hard page cap', async () => {
+  it('fails at once when the announced total needs more pages than the cap', async () => {
     const planId = planWithSets('dbspagecap', 95);
     const err = await listAll(client(), 'DescribeIncrementBackupList', { BackupPlanId: planId }, { pageSize: 30, maxPages: 2 }).catch((e: unknown) => e);
     expect((err as DbsApiError).code).toBe('PageCapExceeded');
-    expect(requestsFor(planId).length).toBe(2);
+    expect(requestsFor(planId).length).toBe(1);
+  });
+
+  it('requests the pages after the first in batches once the total is known', async () => {
+    const planId = planWithSets('dbsbatch', 25 * 30);
+    const listing = await listAll(client(), 'DescribeIncrementBackupList', { BackupPlanId: planId }, { pageSize: 30 });
+    expect(listing.items).toHaveLength(750);
+    expect(listing.pages).toBe(25);
+    expect(sim.requests.entries((e) => e.params.BackupPlanId === planId).map((e) => Number(e.params.PageNum)).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 25 }, (_, i) => i),
+    );
   });
 
   it('filters by StartTimestamp in epoch milliseconds', async () => {
