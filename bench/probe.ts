@@ -17,11 +17,26 @@ function eventLoopDelay(): EventLoopDelay {
   return { maxMs: ms(delay.max), p99Ms: ms(delay.percentile(99)), p50Ms: ms(delay.percentile(50)), meanMs: ms(delay.mean), samples: delay.count };
 }
 
-function memory(): MemorySample {
+/**
+ * Retained memory: after a forced GC (when --expose-gc) and a second for V8 to hand freed
+ * pages back (RSS read right after a GC still counts pages it is about to release).
+ */
+async function memory(): Promise<MemorySample> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
+  if (gc) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
   const m = process.memoryUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, heapTotalBytes: m.heapTotal, externalBytes: m.external, afterGc: gc !== undefined };
+  return {
+    rssBytes: m.rss,
+    heapUsedBytes: m.heapUsed,
+    heapTotalBytes: m.heapTotal,
+    externalBytes: m.external,
+    arrayBuffersBytes: m.arrayBuffers,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    afterGc: gc !== undefined,
+  };
 }
 
 if (process.send) {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { describeMachine, srcHash } from './harness/machine.js';
-import { RESULTS_DIR, TMP_DIR, closeAll } from './harness/processes.js';
+import { RESULTS_DIR, TMP_DIR, closeAll, useRuntime } from './harness/processes.js';
 import { type BenchResults, type BenchSettings, type FleetResult, renderMarkdown } from './harness/report.js';
 import { benchMemory } from './sections/memory.js';
 import { benchPoll } from './sections/poll.js';
@@ -29,6 +29,7 @@ const USAGE = `usage: npm run bench -- [options]
   --merge                keep the fleets of the previous latest.json that this run does not measure
   --cell-cap <s>         hard stop of one load cell that waits for slow answers (default 120; quick 15)
   --memory-budget <s>    wall-time cap of the memory section per fleet size (default 480; quick 60)
+  --runtime <r>          compiled (default: tsc output on plain node, as the image runs) or tsx
 `;
 
 function positiveInts(flag: string, value: string): number[] {
@@ -49,6 +50,7 @@ function settingsFrom(argv: string[]): BenchSettings {
       'memory-budget': { type: 'string' },
       'cell-cap': { type: 'string' },
       merge: { type: 'boolean', default: false },
+      runtime: { type: 'string', default: 'compiled' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -61,6 +63,7 @@ function settingsFrom(argv: string[]): BenchSettings {
   const sections = values.sections ? values.sections.split(',').map((s) => s.trim()) : [...SECTIONS];
   const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`--sections: unknown ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
+  if (values.runtime !== 'compiled' && values.runtime !== 'tsx') throw new Error(`--runtime: expected compiled or tsx, got ${values.runtime}`);
   const one = (flag: string, value: string | undefined, fallback: number) => (value === undefined ? fallback : positiveInts(flag, value)[0]!);
   return {
     quick,
@@ -72,6 +75,7 @@ function settingsFrom(argv: string[]): BenchSettings {
     cellCapS: one('--cell-cap', values['cell-cap'], quick ? 15 : 120),
     cycles: one('--cycles', values.cycles, quick ? 20 : 200),
     memoryBudgetS: one('--memory-budget', values['memory-budget'], quick ? 60 : 480),
+    runtime: values.runtime,
   };
 }
 
@@ -114,6 +118,7 @@ async function save(results: BenchResults): Promise<string> {
 async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
   await mkdir(TMP_DIR, { recursive: true });
+  log(`runtime: ${await useRuntime(settings.runtime ?? 'compiled')}`);
   const kept = settings.merge ? await previousFleets(settings.plans) : [];
   const results: BenchResults = { startedAt: new Date().toISOString(), machine: describeMachine(), settings, fleets: [...kept] };
   log(`${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}; plans ${settings.plans.join(', ')}; sections ${settings.sections.join(', ')}`);

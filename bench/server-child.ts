@@ -69,6 +69,15 @@ const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
     return { wallMs: performance.now() - started, plansPolled: report.plansPolled, planFailures: report.planFailures, targetFailures: report.targetFailures };
   },
 
+  /** What a scrape makes the exporter hold: the plain and the gzip exposition, read to the end. */
+  async 'exporter.scrape'() {
+    const target = requireExporter();
+    const plain = await target.metrics.exposition.body('text', false);
+    const zipped = await target.metrics.exposition.body('text', true);
+    const size = (chunks: Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
+    return { plainBytes: size(plain), gzipBytes: size(zipped) };
+  },
+
   'serve.registry'() {
     const { registry } = requireExporter().metrics;
     return listen((req, res) => {

@@ -46,6 +46,10 @@ export interface MemorySample {
   heapUsedBytes: number;
   heapTotalBytes: number;
   externalBytes: number;
+  /** ArrayBuffers and Buffers (the job archive, rendered expositions); absent in older results. */
+  arrayBuffersBytes?: number;
+  /** Maximum RSS of the process so far (getrusage); absent in older results. */
+  maxRssBytes?: number;
   /** Whether a full GC ran just before (the child was started with --expose-gc). */
   afterGc: boolean;
 }

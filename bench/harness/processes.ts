@@ -5,6 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
+import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +16,40 @@ export const RESULTS_DIR = join(REPO, 'bench/results');
 /** Git-ignored scratch space of this run (configs, captured expositions), removed at the end. */
 export const TMP_DIR = join(RESULTS_DIR, 'tmp', `run-${process.pid}`);
 
-const PROBE = pathToFileURL(join(REPO, 'bench/probe.ts')).href;
+/**
+ * How measured processes run: `compiled` (default) runs the JavaScript tsc emits, as the
+ * container image does (`node dist/cli.js`); `tsx` runs the TypeScript sources through tsx,
+ * which adds its own transpiler and about 30 MiB of RSS to every process.
+ */
+export type Runtime = 'compiled' | 'tsx';
+let runtime: { kind: 'tsx' } | { kind: 'compiled'; dir: string } = { kind: 'tsx' };
+
+/** Compile src/ and bench/ (tsc, bench/tsconfig.json) into this run's scratch space and use it from now on. */
+export async function useRuntime(kind: Runtime): Promise<string> {
+  if (kind === 'tsx') {
+    runtime = { kind };
+    return 'tsx (TypeScript sources through node --import tsx)';
+  }
+  const dir = join(TMP_DIR, 'js');
+  const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [tsc, '-p', join(REPO, 'bench/tsconfig.json'), '--outDir', dir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`tsc failed (${code}):\n${output}`))));
+  });
+  // src/cli.js reads ../package.json (its version); it also marks the tree as ES modules.
+  await copyFile(join(REPO, 'package.json'), join(dir, 'package.json'));
+  runtime = { kind, dir };
+  return 'compiled (tsc output, plain node, as in the container image)';
+}
+
+/** The file to run for a script named by its source path, e.g. `src/cli.ts`. */
+function entry(script: string): string {
+  return runtime.kind === 'compiled' ? join(runtime.dir, script.replace(/\.ts$/, '.js')) : script;
+}
 
 type Cleanup = () => Promise<void>;
 const cleanups = new Set<Cleanup>();
@@ -72,8 +106,9 @@ export class Child {
     options: SpawnOptions = {},
   ) {
     const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
-    const preload = ['--import', 'tsx', ...(options.probe === false ? [] : ['--import', PROBE])];
-    this.process = spawn(process.execPath, [...(options.nodeFlags ?? []), ...preload, script, ...args], {
+    const probe = options.probe === false ? [] : ['--import', pathToFileURL(entry('bench/probe.ts')).href];
+    const preload = [...(runtime.kind === 'tsx' ? ['--import', 'tsx'] : []), ...probe];
+    this.process = spawn(process.execPath, [...(options.nodeFlags ?? []), ...preload, entry(script), ...args], {
       cwd: REPO,
       env: { ...inherited, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -17,6 +17,8 @@ export interface BenchSettings {
   cellCapS: number;
   cycles: number;
   memoryBudgetS: number;
+  /** How measured processes ran (absent in results from before the option existed: tsx). */
+  runtime?: 'compiled' | 'tsx';
 }
 
 export interface FleetResult {
@@ -179,12 +181,12 @@ function memorySection(fleets: FleetResult[]): string {
   const out = [
     '## 3. Memory',
     '',
-    'Manual clock, +60 s per cycle, no latency; samples after a forced GC every 10 cycles; slope = least squares over cycles ≥ 10.',
+    'Manual clock, +60 s per cycle, no latency; after every cycle one plain and one gzip scrape (so the rendered exposition is held as in service); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
     '',
   ];
   out.push(
     table(
-      ['plans', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
+      ['plans', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'off-heap buffers at end', 'peak RSS', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
       memories.map((m) => {
         const last = m.samples.at(-1)!;
         return [
@@ -196,6 +198,8 @@ function memorySection(fleets: FleetResult[]): string {
           mib(m.afterFirst.heapUsedBytes),
           mib(last.rssBytes),
           mib(last.heapUsedBytes),
+          last.arrayBuffersBytes !== undefined ? mib(last.arrayBuffersBytes) : '–',
+          last.maxRssBytes !== undefined ? mib(last.maxRssBytes) : '–',
           signedKib(m.rssSlopeBytesPerCycle),
           signedKib(m.heapUsedSlopeBytesPerCycle),
           [m.cut, m.samples.filter((x) => x.cycle >= 10).length < 2 ? 'too few samples past cycle 10 for a slope' : '', m.planFailures > 0 ? `${m.planFailures} failed polls` : '']
@@ -214,7 +218,7 @@ function startupSection(fleets: FleetResult[]): string {
   return [
     '## 4. Start-up to ready',
     '',
-    '`node --import tsx src/cli.ts --config …` against a fresh simulator (requests_per_second 1000, max_concurrency 32, no latency).',
+    '`dbs-exporter --config …` (the CLI, compiled or through tsx as the header says) against a fresh simulator (requests_per_second 1000, max_concurrency 32, no latency).',
     '',
     table(
       ['plans', 'spawn → /-/healthy s', 'spawn → /-/ready s', 'API calls'],
@@ -243,7 +247,8 @@ export function renderMarkdown(results: BenchResults): string {
     '# dbs-exporter benchmark',
     '',
     `${results.startedAt} · ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB · Node ${m.node} · Linux ${m.kernel} · commit ${m.commit}${m.dirtySrc ? ' (src/ modified)' : ''}, src ${m.srcHash}` +
-      ` · ${s.quick ? 'quick' : 'full'} run: ${s.durationS} s per load cell, connections ${s.connections.join('/')}`,
+      ` · ${s.quick ? 'quick' : 'full'} run: ${s.durationS} s per load cell, connections ${s.connections.join('/')}` +
+        ` · measured processes: ${s.runtime === 'compiled' ? 'compiled JavaScript on plain node (as in the image)' : 'TypeScript through tsx'}`,
   ];
   const trees = new Set(results.fleets.flatMap((f) => (f.src ? [f.src.before, f.src.after] : [])));
   const unknownTree = results.fleets.some((f) => !f.src) && trees.size > 0;

@@ -2,7 +2,8 @@
  * 3. Memory. An exporter in a child process (started with --expose-gc, so each sample follows
  * a full GC and shows retained memory) polls the simulator on a manual clock: simulator and
  * exporter clocks move 60 s together before each cycle, with no latency fault. Samples every
- * 10 cycles; the slope is a least-squares fit over the steady samples (cycle 10 onwards), so the
+ * 10 cycles; after every cycle the exposition is read once plain and once gzipped, as a
+ * scraper would, so the rendered exposition is part of what is measured. The slope is a least-squares fit over the steady samples (cycle 10 onwards), so the
  * first cycle's lookback does not count as growth. The run stops early, at a sample, when the
  * next ten cycles would overrun the time budget.
  */
@@ -43,6 +44,7 @@ export async function benchMemory(options: { plans: number; cycles: number; budg
   try {
     await child.request('exporter.init', { yaml: exporterConfigYaml({ endpoint: sim.endpoint, interval: '60s', limits: FAST_LIMITS }), clockStart: T0 });
     const first = await child.request<CycleResult>('exporter.cycle', {}, 30 * 60_000);
+    await child.request('exporter.scrape', {}, 5 * 60_000);
     let planFailures = first.planFailures + first.targetFailures;
     const afterFirst = await child.request<MemorySample>('probe.memory');
     const samples: MemoryResult['samples'] = [{ cycle: 0, ...afterFirst }];
@@ -56,6 +58,7 @@ export async function benchMemory(options: { plans: number; cycles: number; budg
       sim.requests.clear();
       clock.advance(STEP_MS);
       const result = await child.request<CycleResult>('exporter.cycle', { advanceMs: STEP_MS }, 30 * 60_000);
+      await child.request('exporter.scrape', {}, 5 * 60_000);
       cycle += 1;
       steadyWallMs += result.wallMs;
       planFailures += result.planFailures + result.targetFailures;

@@ -1,5 +1,5 @@
 /**
- * 4. Start-up to ready: the CLI as users start it (`node --import tsx src/cli.ts --config …`,
+ * 4. Start-up to ready: the CLI as users start it (`node dist/cli.js --config …`, or through tsx with --runtime tsx,
  * no probe), timed from spawn until /-/healthy (listening) and /-/ready (first cycle finished)
  * answer 200, against a fresh simulator with the API limits out of the way.
  */

@@ -107,6 +107,12 @@ export async function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
   return Buffer.concat(out);
 }
 
+/** The per-cycle part of one snapshot in one format. */
+interface StaticEntry {
+  text?: Promise<Buffer[]>;
+  gzip?: Promise<Buffer>;
+}
+
 interface Rendered {
   text: Buffer[];
   /** Gzip form, made on first use (or ahead of time once a scraper has asked for gzip). */
@@ -135,7 +141,7 @@ export class Exposition {
   private readonly dynamicFamilies: readonly FamilyDef[];
   private readonly dynamicResolutionMs: number;
   private readonly liveOpenMetrics: Registry<OpenMetricsContentType>;
-  private staticCache = new WeakMap<Snapshot, Partial<Record<ExpositionFormat, Promise<Rendered>>>>();
+  private staticCache = new WeakMap<Snapshot, Partial<Record<ExpositionFormat, StaticEntry>>>();
   private dynamicCache: { key: string; value: Promise<Rendered> } | undefined;
 
   constructor(
@@ -152,26 +158,49 @@ export class Exposition {
     this.liveOpenMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   }
 
-  /** Formats (and whether gzip) scrapers have asked for: only those are rendered ahead of time. */
-  private readonly requested = new Map<ExpositionFormat, boolean>();
+  /** Formats and encodings scrapers have asked for: only those are rendered ahead of time. */
+  private readonly requested = new Map<ExpositionFormat, { plain: boolean; gzip: boolean }>();
 
   /**
-   * Render the per-cycle part of a new snapshot (and its gzip form, if scrapers use gzip)
-   * before it is published, so no scrape waits for it.
+   * Render the per-cycle part of a new snapshot in the forms scrapers have asked for before
+   * it is published, so no scrape waits for it.
    */
   prepare(snapshot: Snapshot): Promise<unknown> {
-    return Promise.all([...this.requested].map(async ([format, gzip]) => {
-      const part = await this.staticPart(snapshot, format);
-      if (gzip) await part.gzip();
-    }));
+    return Promise.all(
+      [...this.requested].map(async ([format, wanted]) => {
+        if (wanted.plain) await this.staticText(snapshot, format);
+        if (wanted.gzip) await this.staticGzip(snapshot, format);
+      }),
+    );
   }
 
-  private staticPart(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Rendered> {
-    if (!snapshot) return Promise.resolve(rendered([]));
+  private staticEntry(snapshot: Snapshot, format: ExpositionFormat): StaticEntry {
     let entry = this.staticCache.get(snapshot);
     if (!entry) this.staticCache.set(snapshot, (entry = {}));
-    entry[format] ??= renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format).then(rendered);
-    return entry[format]!;
+    return (entry[format] ??= {});
+  }
+
+  private staticText(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Buffer[]> {
+    if (!snapshot) return Promise.resolve([]);
+    const entry = this.staticEntry(snapshot, format);
+    entry.text ??= renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format);
+    return entry.text;
+  }
+
+  /**
+   * The gzip form. Unless some scraper has asked for plain text in this format, the text is
+   * let go once compressed: Prometheus always asks for gzip, and at 5,000 plans the text is
+   * ~36 MiB against ~2 MiB of gzip. A later plain scrape renders the text again (and keeps it).
+   */
+  private staticGzip(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Buffer> {
+    if (!snapshot) return gzipChunks([]);
+    const entry = this.staticEntry(snapshot, format);
+    entry.gzip ??= this.staticText(snapshot, format).then(async (text) => {
+      const zipped = await gzipChunks(text);
+      if (!this.requested.get(format)?.plain) delete entry.text;
+      return zipped;
+    });
+    return entry.gzip;
   }
 
   private dynamicPart(snapshot: Snapshot | undefined, format: ExpositionFormat, nowMs: number): Promise<Rendered> {
@@ -185,16 +214,16 @@ export class Exposition {
 
   /** The body of one scrape as chunks to write in order (gzip: one gzip member per chunk). */
   async body(format: ExpositionFormat, compressed: boolean): Promise<Buffer[]> {
-    this.requested.set(format, compressed || (this.requested.get(format) ?? false));
+    const wanted = this.requested.get(format) ?? { plain: false, gzip: false };
+    if (compressed) wanted.gzip = true;
+    else wanted.plain = true;
+    this.requested.set(format, wanted);
     const snapshot = this.source.snapshot();
     const nowMs = this.source.now();
     const liveText = format === 'openmetrics' ? (await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '') : await this.live.metrics();
-    const parts = [
-      await this.staticPart(snapshot, format),
-      await this.dynamicPart(snapshot, format, nowMs),
-      rendered([Buffer.from(format === 'openmetrics' ? `${liveText}# EOF\n` : liveText, 'utf8')]),
-    ];
-    if (!compressed) return parts.flatMap((p) => p.text);
-    return Promise.all(parts.map((p) => p.gzip()));
+    const staticBody = compressed ? [await this.staticGzip(snapshot, format)] : await this.staticText(snapshot, format);
+    const rest = [await this.dynamicPart(snapshot, format, nowMs), rendered([Buffer.from(format === 'openmetrics' ? `${liveText}# EOF\n` : liveText, 'utf8')])];
+    if (!compressed) return [...staticBody, ...rest.flatMap((p) => p.text)];
+    return [...staticBody, ...(await Promise.all(rest.map((p) => p.gzip())))];
   }
 }

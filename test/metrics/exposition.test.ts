@@ -64,6 +64,17 @@ describe('snapshot exposition', () => {
     expect(gunzipSync(zipped).toString()).toBe(plain);
   });
 
+  it('a plain scrape after gzip-only scrapes of a new cycle gets the same text (rendered again once the text was let go)', async () => {
+    clock.advance(60_000);
+    await exporter.runCycle();
+    const zipped = Buffer.concat(await exporter.metrics.exposition.body('openmetrics', true));
+    const zippedAgain = Buffer.concat(await exporter.metrics.exposition.body('openmetrics', true));
+    const plain = Buffer.concat(await exporter.metrics.exposition.body('openmetrics', false)).toString();
+    expect(plain).toContain('dbs_backup_jobs_failed_total{');
+    expect(gunzipSync(zipped).toString()).toBe(plain);
+    expect(gunzipSync(zippedAgain).toString()).toBe(plain);
+  });
+
   it('OpenMetrics: counter families named without _total, one # EOF at the very end', async () => {
     const om = await exporter.metrics.render('openmetrics');
     expect(om).toContain('# TYPE dbs_backup_jobs_failed counter\n');
