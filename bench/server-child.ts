@@ -69,13 +69,10 @@ const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
     return { wallMs: performance.now() - started, plansPolled: report.plansPolled, planFailures: report.planFailures, targetFailures: report.targetFailures };
   },
 
-  /** What a scrape makes the exporter hold: the plain and the gzip exposition, read to the end. */
-  async 'exporter.scrape'() {
-    const target = requireExporter();
-    const plain = await target.metrics.exposition.body('text', false);
-    const zipped = await target.metrics.exposition.body('text', true);
-    const size = (chunks: Buffer[]) => chunks.reduce((n, c) => n + c.length, 0);
-    return { plainBytes: size(plain), gzipBytes: size(zipped) };
+  /** What a scrape makes the exporter hold: the exposition read to the end, gzip (as Prometheus asks) or plain. */
+  async 'exporter.scrape'(args) {
+    const chunks = await requireExporter().metrics.exposition.body('text', args.gzip !== false);
+    return { bytes: chunks.reduce((n, c) => n + c.length, 0) };
   },
 
   'serve.registry'() {

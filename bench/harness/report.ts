@@ -181,7 +181,7 @@ function memorySection(fleets: FleetResult[]): string {
   const out = [
     '## 3. Memory',
     '',
-    'Manual clock, +60 s per cycle, no latency; after every cycle one plain and one gzip scrape (so the rendered exposition is held as in service); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
+    'Manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
     '',
   ];
   out.push(

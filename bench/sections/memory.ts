@@ -2,8 +2,9 @@
  * 3. Memory. An exporter in a child process (started with --expose-gc, so each sample follows
  * a full GC and shows retained memory) polls the simulator on a manual clock: simulator and
  * exporter clocks move 60 s together before each cycle, with no latency fault. Samples every
- * 10 cycles; after every cycle the exposition is read once plain and once gzipped, as a
- * scraper would, so the rendered exposition is part of what is measured. The slope is a least-squares fit over the steady samples (cycle 10 onwards), so the
+ * 10 cycles; after every cycle the exposition is read gzipped, as Prometheus asks for it, so
+ * the rendered exposition is part of what is measured (a plain-text scraper would make the
+ * exporter also keep the plain text: the exposition size in section 1). The slope is a least-squares fit over the steady samples (cycle 10 onwards), so the
  * first cycle's lookback does not count as growth. The run stops early, at a sample, when the
  * next ten cycles would overrun the time budget.
  */

@@ -51,9 +51,16 @@ function extraLabels(extra: ExtraLabels | undefined): string {
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Buffers stay below glibc's initial mmap threshold (128 KiB): freeing a larger, mmap-backed
+ * buffer raises that threshold, after which every large buffer comes from the malloc heap and
+ * fragments it (measured: RSS +30 MiB over 20 cycles at 1,000 plans, none of it in the JS heap).
+ */
+export const CHUNK_BYTES = 64 * 1024;
+
+/**
  * Render families for the plans of a snapshot, family by family (the format wants each
- * family's samples together), as Buffers of about `sliceSamples` samples each, yielding to
- * the event loop between slices.
+ * family's samples together), as Buffers of about CHUNK_BYTES, yielding to the event loop
+ * every `sliceSamples` samples.
  */
 export async function renderFamilies(
   families: readonly FamilyDef[],
@@ -81,10 +88,12 @@ export async function renderFamilies(
         body += `${family.name}${prefix}${extraLabels(extra)}} ${formatValue(value)}\n`;
         samples += 1;
       });
-      if (samples >= sliceSamples) {
-        samples = 0;
+      if (body.length >= CHUNK_BYTES - 2048) {
         chunks.push(Buffer.from(body, 'utf8'));
         body = '';
+      }
+      if (samples >= sliceSamples) {
+        samples = 0;
         await yieldToEventLoop();
       }
     }
@@ -93,8 +102,8 @@ export async function renderFamilies(
   return chunks;
 }
 
-/** One gzip stream over the chunks, compressed on the thread pool; returned as one Buffer. */
-export async function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
+/** One gzip stream over the chunks, compressed on the thread pool, in zlib's 16 KiB output chunks. */
+export async function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer[]> {
   const zip = createGzip();
   const out: Buffer[] = [];
   zip.on('data', (data: Buffer) => out.push(data));
@@ -104,23 +113,23 @@ export async function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
   }
   zip.end();
   await ended;
-  return Buffer.concat(out);
+  return out;
 }
 
 /** The per-cycle part of one snapshot in one format. */
 interface StaticEntry {
   text?: Promise<Buffer[]>;
-  gzip?: Promise<Buffer>;
+  gzip?: Promise<Buffer[]>;
 }
 
 interface Rendered {
   text: Buffer[];
-  /** Gzip form, made on first use (or ahead of time once a scraper has asked for gzip). */
-  gzip(): Promise<Buffer>;
+  /** Gzip form, made on first use. */
+  gzip(): Promise<Buffer[]>;
 }
 
 function rendered(text: Buffer[]): Rendered {
-  let zipped: Promise<Buffer> | undefined;
+  let zipped: Promise<Buffer[]> | undefined;
   return {
     text,
     gzip() {
@@ -192,7 +201,7 @@ export class Exposition {
    * let go once compressed: Prometheus always asks for gzip, and at 5,000 plans the text is
    * ~36 MiB against ~2 MiB of gzip. A later plain scrape renders the text again (and keeps it).
    */
-  private staticGzip(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Buffer> {
+  private staticGzip(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Buffer[]> {
     if (!snapshot) return gzipChunks([]);
     const entry = this.staticEntry(snapshot, format);
     entry.gzip ??= this.staticText(snapshot, format).then(async (text) => {
@@ -212,7 +221,7 @@ export class Exposition {
     return this.dynamicCache.value;
   }
 
-  /** The body of one scrape as chunks to write in order (gzip: one gzip member per chunk). */
+  /** The body of one scrape as chunks to write in order (gzip: one gzip member per part). */
   async body(format: ExpositionFormat, compressed: boolean): Promise<Buffer[]> {
     const wanted = this.requested.get(format) ?? { plain: false, gzip: false };
     if (compressed) wanted.gzip = true;
@@ -221,9 +230,9 @@ export class Exposition {
     const snapshot = this.source.snapshot();
     const nowMs = this.source.now();
     const liveText = format === 'openmetrics' ? (await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '') : await this.live.metrics();
-    const staticBody = compressed ? [await this.staticGzip(snapshot, format)] : await this.staticText(snapshot, format);
+    const staticBody = compressed ? await this.staticGzip(snapshot, format) : await this.staticText(snapshot, format);
     const rest = [await this.dynamicPart(snapshot, format, nowMs), rendered([Buffer.from(format === 'openmetrics' ? `${liveText}# EOF\n` : liveText, 'utf8')])];
     if (!compressed) return [...staticBody, ...rest.flatMap((p) => p.text)];
-    return [...staticBody, ...(await Promise.all(rest.map((p) => p.gzip())))];
+    return [...staticBody, ...(await Promise.all(rest.map((p) => p.gzip()))).flat()];
   }
 }

@@ -72,6 +72,8 @@ export function createApp(options: AppOptions): Express {
       if (gzip) res.setHeader('Content-Encoding', 'gzip');
       res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
       if (req.method === 'HEAD') return void res.end();
+      // Hundreds of small chunks: corked, they leave in a few writev calls.
+      res.cork();
       for (const chunk of chunks) res.write(chunk);
       res.end();
     } catch (err) {
