@@ -48,13 +48,17 @@ export interface JobOutcome {
  * Finished jobs that will not be read from DBS again (they started before the poll's
  * StartTimestamp), kept as rows of one Float64Array rather than objects: a 5,000-plan fleet
  * with log backups every few minutes has about 1.5 million of them in a 72-hour window.
- * 32 bytes a job, outside the JS heap (so the garbage collector never walks them), and
+ * 24 bytes a job, outside the JS heap (so the garbage collector never walks them), and
  * immutable: a poll that archives and drops nothing keeps the previous instance.
+ *
+ * A row is [startMs, sizeBytes, expiry * 256 + state * 16 + storage], the expiry a whole
+ * millisecond (0 when DBS gave none; at most 2^44, the year 2527), so the third column
+ * stays an exact integer below 2^53.
  */
 export class ArchivedJobs {
   static readonly EMPTY = new ArchivedJobs(new Float64Array(0));
-  /** Columns of a row: startMs, sizeBytes, expiryMs (NaN when DBS gave none), state * 16 + storage. */
-  static readonly WIDTH = 4;
+  static readonly WIDTH = 3;
+  static readonly MAX_EXPIRY_MS = 2 ** 44;
 
   private constructor(private readonly rows: Float64Array) {}
 
@@ -63,24 +67,25 @@ export class ArchivedJobs {
   }
 
   startMs(i: number): number {
-    return this.rows[i * 4]!;
+    return this.rows[i * 3]!;
   }
 
   sizeBytes(i: number): number {
-    return this.rows[i * 4 + 1]!;
+    return this.rows[i * 3 + 1]!;
   }
 
   /** NaN when DBS gave no expiry. */
   expiryMs(i: number): number {
-    return this.rows[i * 4 + 2]!;
+    const expiry = Math.floor(this.rows[i * 3 + 2]! / 256);
+    return expiry === 0 ? NaN : expiry;
   }
 
   state(i: number): JobState {
-    return JOB_STATES[Math.floor(this.rows[i * 4 + 3]! / 16)]!;
+    return JOB_STATES[(this.rows[i * 3 + 2]! % 256) >> 4]!;
   }
 
   storage(i: number): StorageClass {
-    return STORAGE_CLASSES[this.rows[i * 4 + 3]! % 16]!;
+    return STORAGE_CLASSES[this.rows[i * 3 + 2]! % 16]!;
   }
 
   /** A builder for the next archive, sized for `capacity` rows. */
@@ -93,9 +98,9 @@ export class ArchivedJobs {
     return rows.length === 0 ? ArchivedJobs.EMPTY : new ArchivedJobs(rows);
   }
 
-  /** @internal the row data, for copying. */
-  row(i: number): Float64Array {
-    return this.rows.subarray(i * 4, i * 4 + 4);
+  /** @internal copy row i into a builder. */
+  copyRow(i: number, to: ArchiveBuilder): void {
+    to.pushRaw(this.rows[i * 3]!, this.rows[i * 3 + 1]!, this.rows[i * 3 + 2]!);
   }
 }
 
@@ -107,25 +112,21 @@ class ArchiveBuilder {
     this.rows = new Float64Array(Math.max(0, capacity) * ArchivedJobs.WIDTH);
   }
 
-  get length(): number {
-    return this.count;
+  push(startMs: number, state: JobState, storage: StorageClass, sizeBytes: number, expiryMs: number | undefined): void {
+    const expiry = expiryMs === undefined || !(expiryMs > 0) ? 0 : Math.min(Math.max(1, Math.round(expiryMs)), ArchivedJobs.MAX_EXPIRY_MS);
+    this.pushRaw(startMs, sizeBytes, expiry * 256 + JOB_STATE_INDEX[state] * 16 + STORAGE_INDEX[storage]);
   }
 
-  push(startMs: number, state: JobState, storage: StorageClass, sizeBytes: number, expiryMs: number): void {
-    this.pushRow(startMs, sizeBytes, expiryMs, JOB_STATE_INDEX[state] * 16 + STORAGE_INDEX[storage]);
-  }
-
-  pushRow(startMs: number, sizeBytes: number, expiryMs: number, code: number): void {
+  pushRaw(startMs: number, sizeBytes: number, packed: number): void {
     if ((this.count + 1) * ArchivedJobs.WIDTH > this.rows.length) {
-      const grown = new Float64Array(Math.max(16, this.rows.length * 2));
+      const grown = new Float64Array(Math.max(16 * ArchivedJobs.WIDTH, this.rows.length * 2));
       grown.set(this.rows);
       this.rows = grown;
     }
     const at = this.count * ArchivedJobs.WIDTH;
     this.rows[at] = startMs;
     this.rows[at + 1] = sizeBytes;
-    this.rows[at + 2] = expiryMs;
-    this.rows[at + 3] = code;
+    this.rows[at + 2] = packed;
     this.count += 1;
   }
 
@@ -305,10 +306,9 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
     const builder = ArchivedJobs.builder(kept + toArchive.length);
     for (let i = 0; i < previous.length; i++) {
       if (!stays(previous.startMs(i), previous.expiryMs(i))) continue;
-      const row = previous.row(i);
-      builder.pushRow(row[0]!, row[1]!, row[2]!, row[3]!);
+      previous.copyRow(i, builder);
     }
-    for (const job of toArchive) builder.push(job.startMs ?? ctx.nowMs, job.state, job.storageClass, job.sizeBytes, job.expiryMs ?? NaN);
+    for (const job of toArchive) builder.push(job.startMs ?? ctx.nowMs, job.state, job.storageClass, job.sizeBytes, job.expiryMs);
     archive = builder.finish();
   }
   const archivedUpTo = Math.max(archivedBeforeMs ?? -Infinity, archiveBeforeMs);

@@ -166,6 +166,7 @@ describe('archived jobs', () => {
       [T0 + 180_000, 123_456_789_012, 'succeeded', 'archive'],
     ]);
     expect(Number.isNaN(s.archive.expiryMs(1))).toBe(true);
+    expect(s.archive.expiryMs(0)).toBe(T0 + 100 * H);
     expect(summarise(s, T0 + H).setBytesByStorage).toEqual({ standard: 0, ia: 2 ** 40 + 4, archive: 123_456_789_012, unknown: 0 });
     const archive = s.archive;
     s = mergeJobs(s, [newest], { nowMs: T0 + 2 * H, fetchStartMs: T0 + 29 * 60_000, windowStartMs: T0 - H, overlapMs: 60_000 });
@@ -175,6 +176,20 @@ describe('archived jobs', () => {
     expect(s.archive).not.toBe(archive);
     expect(s.archive.length).toBe(3);
     expect(s.archive.startMs(0)).toBe(T0 + 60_000);
+  });
+
+  it('an absurd or fractional expiry stays a far-future or whole-millisecond expiry, never NaN', () => {
+    const jobs = [
+      job('far', 'succeeded', T0, { endMs: T0 + 1, sizeBytes: 5, expiryMs: 1e300 }),
+      job('frac', 'succeeded', T0 + 1000, { endMs: T0 + 1001, sizeBytes: 7, expiryMs: T0 + 2 * H + 0.4 }),
+      job('newest', 'running', T0 + 30 * 60_000, { sizeBytes: 1 }),
+    ];
+    const s = mergeJobs(undefined, jobs, { nowMs: T0 + H, fetchStartMs: T0, windowStartMs: T0 - H, overlapMs: 60_000 });
+    expect(s.archive.length).toBe(2);
+    expect(s.archive.expiryMs(0)).toBe(2 ** 44);
+    expect(s.archive.expiryMs(1)).toBe(T0 + 2 * H);
+    expect(summarise(s, T0 + H).setBytesByStorage.standard).toBe(12);
+    expect(summarise(s, T0 + 2 * H).setBytesByStorage.standard).toBe(5);
   });
 
   it('a job unfinished since before the lookback stops pinning the fetch window', () => {
