@@ -119,9 +119,9 @@ const rateLimitSchema = z
   .strictObject({
     requests_per_second: z.number().positive().max(1000).optional().meta({
       default: API_DEFAULTS.rate_limit.requests_per_second,
-      description: 'Average DBS API calls per second for this target (DBS throttles per account).',
+      description: 'DBS API calls per second for this target (DBS throttles per account): the average, and a hard cap over any rolling second, bursts included.',
     }),
-    burst: z.int().min(1).max(1000).optional().meta({ description: 'Calls allowed at once above the average; defaults to requests_per_second rounded up.' }),
+    burst: z.int().min(1).max(1000).optional().meta({ description: 'Calls that may leave back to back (token-bucket size), within the per-second cap; defaults to requests_per_second rounded up.' }),
   })
   .meta({ description: 'Token-bucket limit on DBS API calls.' });
 
