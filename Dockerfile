@@ -29,6 +29,12 @@ LABEL org.opencontainers.image.title="dbs-exporter" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.base.name="${NODE_IMAGE}"
 ENV NODE_ENV=production
+# Memory of a long-running exporter (measured by `npm run bench`, which runs measured processes
+# with these same ENV lines): glibc malloc with a fixed mmap threshold and two arenas, so native
+# buffers freed after each cycle go back to the OS instead of fragmenting the malloc heap
+# (5,000 plans: ~50 MiB less RSS after 20 cycles).
+ENV MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 # Owned by root and not writable by the runtime user; the exporter writes nothing to disk, so the
 # container runs with a read-only root filesystem.

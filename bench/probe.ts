@@ -18,12 +18,14 @@ function eventLoopDelay(): EventLoopDelay {
 }
 
 /**
- * Retained memory: after a forced GC (when --expose-gc) and a second for V8 to hand freed
- * pages back (RSS read right after a GC still counts pages it is about to release).
+ * Retained memory: after two forced GCs (when --expose-gc; V8 frees dead ArrayBuffer backing
+ * stores concurrently and settles their accounting at the next GC) and a second for V8 to
+ * hand freed pages back (RSS read right after a GC still counts pages it is about to release).
  */
 async function memory(): Promise<MemorySample> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) {
+    gc();
     gc();
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }

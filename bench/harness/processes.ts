@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -43,8 +43,30 @@ export async function useRuntime(kind: Runtime): Promise<string> {
   // src/cli.js reads ../package.json (its version); it also marks the tree as ES modules.
   await copyFile(join(REPO, 'package.json'), join(dir, 'package.json'));
   runtime = { kind, dir };
-  return 'compiled (tsc output, plain node, as in the container image)';
+  imageEnv = await imageEnvironment();
+  const shown = Object.entries(imageEnv).map(([k, v]) => `${k}=${v}`).join(' ');
+  return `compiled (tsc output, plain node, with the image's environment: ${shown || 'none'})`;
 }
+
+/**
+ * The runtime environment the container image sets (the Dockerfile's `ENV` lines other than
+ * NODE_ENV), applied to every measured process in compiled mode, so the bench measures the
+ * process the image runs. NODE_OPTIONS flags become node flags.
+ */
+export async function imageEnvironment(): Promise<Record<string, string>> {
+  const dockerfile = await readFile(join(REPO, 'Dockerfile'), 'utf8');
+  const env: Record<string, string> = {};
+  // Join continuation lines, then read `ENV KEY=VALUE …` instructions of the final stage.
+  const lines = dockerfile.replace(/\\\n\s*/g, ' ').split('\n');
+  for (const line of lines) {
+    const match = /^ENV\s+(.*)$/.exec(line.trim());
+    if (!match) continue;
+    for (const [, key, quoted, bare] of match[1]!.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) env[key!] = quoted ?? bare ?? '';
+  }
+  delete env.NODE_ENV;
+  return env;
+}
+let imageEnv: Record<string, string> = {};
 
 /** The file to run for a script named by its source path, e.g. `src/cli.ts`. */
 function entry(script: string): string {
@@ -108,9 +130,11 @@ export class Child {
     const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
     const probe = options.probe === false ? [] : ['--import', pathToFileURL(entry('bench/probe.ts')).href];
     const preload = [...(runtime.kind === 'tsx' ? ['--import', 'tsx'] : []), ...probe];
-    this.process = spawn(process.execPath, [...(options.nodeFlags ?? []), ...preload, entry(script), ...args], {
+    const { NODE_OPTIONS: imageNodeOptions, ...imageVars } = runtime.kind === 'compiled' ? imageEnv : {};
+    const imageFlags = imageNodeOptions ? imageNodeOptions.split(/\s+/).filter(Boolean) : [];
+    this.process = spawn(process.execPath, [...imageFlags, ...(options.nodeFlags ?? []), ...preload, entry(script), ...args], {
       cwd: REPO,
-      env: { ...inherited, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ...options.env },
+      env: { ...inherited, ...imageVars, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     const keep = (chunk: string) => {

@@ -45,7 +45,7 @@ class InImage {
     this.child = spawn(command[0]!, command.slice(1), {
       cwd: app,
       // What the image sets, a HOME and TMPDIR the user cannot write to, and no ECS metadata probes.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_ENV: 'production', HOME: app, TMPDIR: app, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ...env },
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...IMAGE_ENV, HOME: app, TMPDIR: app, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     live.add(this);
@@ -65,6 +65,15 @@ class InImage {
 }
 const live = new Set<InImage>();
 
+/** The runtime stage's `ENV KEY=VALUE …` instructions: what every process in the image starts with. */
+function imageEnv(stage: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const instruction of stage.filter((i) => i.startsWith('ENV '))) {
+    for (const [, key, quoted, bare] of instruction.slice(4).matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))/g)) env[key!] = quoted ?? bare ?? '';
+  }
+  return env;
+}
+
 /** Joins continuation lines and splits the Dockerfile into its stages' instructions. */
 function dockerfileStages(text: string): string[][] {
   const instructions = text
@@ -79,6 +88,8 @@ function dockerfileStages(text: string): string[][] {
   }
   return stages;
 }
+
+const IMAGE_ENV = imageEnv(dockerfileStages(readFileSync(join(REPO, 'Dockerfile'), 'utf8'))[1] ?? []);
 
 describe('Dockerfile', () => {
   const stages = dockerfileStages(readFileSync(join(REPO, 'Dockerfile'), 'utf8'));
@@ -110,6 +121,14 @@ describe('Dockerfile', () => {
     expect(runtime).toContain('COPY --from=build /out/app/config/dbs-exporter.yaml /etc/dbs-exporter/dbs-exporter.yaml');
     const labels = one(runtime, 'LABEL');
     for (const key of ['title', 'description', 'licenses', 'version', 'revision']) expect(labels).toContain(`org.opencontainers.image.${key}=`);
+  });
+
+  it('sets production mode and the memory settings the benchmark measures with (tests below run with this environment)', () => {
+    expect(IMAGE_ENV).toEqual({
+      NODE_ENV: 'production',
+      MALLOC_ARENA_MAX: '2',
+      MALLOC_MMAP_THRESHOLD_: '131072',
+    });
   });
 });
 
