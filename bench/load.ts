@@ -7,7 +7,7 @@
  *   npm run bench:load                     # 1,000 plans, 16 connections, 60 s
  *   npm run bench:load -- --plans 100 --connections 16 --duration 60
  */
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startSimulator } from '../src/simulator/index.js';
@@ -16,13 +16,14 @@ import { httpGet, waitFor200 } from './harness/http.js';
 import type { EventLoopDelay } from './harness/ipc.js';
 import { runLoad } from './harness/load.js';
 import { describeMachine } from './harness/machine.js';
-import { Child, closeAll, freePort, RESULTS_DIR, TMP_DIR, track } from './harness/processes.js';
+import { Child, closeAll, freePort, RESULTS_DIR, TMP_DIR, track, useRuntime } from './harness/processes.js';
 
 const { values } = parseArgs({
   options: {
     plans: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '16' },
     duration: { type: 'string', default: '60' },
+    runtime: { type: 'string', default: 'compiled' },
   },
 });
 const plans = Number(values.plans);
@@ -37,6 +38,9 @@ async function cyclesDone(url: string): Promise<number> {
 
 async function main(): Promise<void> {
   await mkdir(TMP_DIR, { recursive: true });
+  if (values.runtime !== 'compiled' && values.runtime !== 'tsx') throw new Error(`--runtime: expected compiled or tsx, got ${values.runtime}`);
+  const runtime = await useRuntime(values.runtime);
+  process.stderr.write(`load: runtime ${runtime}\n`);
   const sim = await startSimulator({ scenario: { plans, historyDays: 14 }, requestLogSize: 1000 });
   track(() => sim.close());
   const configFile = join(TMP_DIR, `load-${plans}.yaml`);
@@ -60,7 +64,7 @@ async function main(): Promise<void> {
   const lines = [
     `# dbs-exporter load while collecting`,
     '',
-    `${new Date().toISOString()} · ${machine.cpuModel}, ${machine.cores} cores · Node ${process.version} · ${plans} plans · ${connections} scrapers (gzip) for ${durationS} s · collection interval 1 s`,
+    `${new Date().toISOString()} · ${machine.cpuModel}, ${machine.cores} cores · Node ${process.version} · ${plans} plans · ${connections} scrapers (gzip) for ${durationS} s · collection interval 1 s · ${runtime}`,
     '',
     '| scrapes answered | failed scrapes | p50 ms | p99 ms | max ms | scrapes/s | cycles completed meanwhile | event-loop delay p99 / max ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -78,4 +82,7 @@ main()
     process.stderr.write(`load: ${(err as Error).stack ?? String(err)}\n`);
     process.exitCode = 1;
   })
-  .finally(() => closeAll());
+  .finally(async () => {
+    await closeAll();
+    await rm(TMP_DIR, { recursive: true, force: true });
+  });

@@ -140,12 +140,15 @@ function pollSection(fleets: FleetResult[]): string {
   const polls = fleets.flatMap((f) => (f.poll ? [f.poll] : []));
   if (polls.length === 0) return '';
   const first = polls[0]!;
+  const cap = first.limits.requestsPerSecond;
   const limit = first.limits.requestsPerSecond + first.limits.burst;
   const out = [
     '## 2. Poll path',
     '',
     `Latency fault ${first.latencyMs[0]}–${first.latencyMs[1]} ms on every call; requests_per_second ${first.limits.requestsPerSecond}, burst ${first.limits.burst}, ` +
-      `max_concurrency ${first.limits.maxConcurrency}. Floor = calls ÷ rate. Calls counted by the simulator.`,
+      `max_concurrency ${first.limits.maxConcurrency}. Floor = calls ÷ rate. Calls counted by the simulator. The exporter grants at most ` +
+      `requests_per_second (${cap}) calls in any rolling 1.01 s; arrivals at the simulator also carry network and event-loop jitter, ` +
+      `so the column shows the most that arrived in any 1 s against that cap and against rate + burst (${limit}), the token bucket's own bound.`,
     '',
   ];
   const rows: Array<Array<string | number>> = [];
@@ -160,7 +163,7 @@ function pollSection(fleets: FleetResult[]): string {
         num(c.wallS, 1),
         num(c.floorS, 1),
         num(c.wallOverFloor),
-        `${c.maxCallsPerSecond} (≤ ${limit}); ${c.maxCallsPer980Ms ?? '–'} in 980 ms`,
+        `${c.maxCallsPerSecond} (cap ${cap}, rate + burst ${limit}); ${c.maxCallsPer980Ms ?? '–'} in 980 ms`,
         num(c.eventLoop.maxMs, 1),
         `${c.planFailures + c.targetFailures} / ${c.non200}`,
       ]);

@@ -2,7 +2,8 @@
  * 2. Poll path. An exporter in a child process polls the simulator (here, in the harness
  * process) with 30-80 ms of injected latency on every call and a rate limit low enough to be the
  * bottleneck. Calls are counted by the simulator's request log, not by the exporter, and the
- * log's arrival times show whether any one-second window held more than rate + burst calls.
+ * log's arrival times show how many calls any one-second window held, against the per-second
+ * cap (requests_per_second) and the token bucket's rate + burst.
  */
 import { startSimulator } from '../../src/simulator/index.js';
 import { type ApiLimits, SIMULATOR_ENV, exporterConfigYaml } from '../harness/config.js';
