@@ -26,7 +26,7 @@ const USAGE = `usage: npm run bench -- [options]
   --sections <s,s,…>     any of ${SECTIONS.join(',')} (default all)
   --duration <s>         seconds of load per scrape cell (default 5; quick 1)
   --cycles <n>           steady memory cycles (default 200; quick 20)
-  --merge                keep the fleets of the previous latest.json that this run does not measure
+  --merge                keep the fleet sizes and sections of the previous latest.json that this run does not measure
   --cell-cap <s>         hard stop of one load cell that waits for slow answers (default 120; quick 15)
   --memory-budget <s>    wall-time cap of the memory section per fleet size (default 480; quick 60)
   --runtime <r>          compiled (default: tsc output on plain node, as the image runs) or tsx
@@ -98,14 +98,29 @@ async function runSection(section: Section, plans: number, settings: BenchSettin
   }
 }
 
-/** Fleets of the previous run that this one does not measure (--merge), oldest settings kept in their own results. */
-async function previousFleets(plans: number[]): Promise<FleetResult[]> {
+/** The fleets of the previous run (--merge), oldest settings kept in their own results. */
+async function previousFleets(): Promise<FleetResult[]> {
   try {
-    const previous = JSON.parse(await readFile(join(RESULTS_DIR, 'latest.json'), 'utf8')) as BenchResults;
-    return previous.fleets.filter((f) => !plans.includes(f.plans));
+    return (JSON.parse(await readFile(join(RESULTS_DIR, 'latest.json'), 'utf8')) as BenchResults).fleets;
   } catch {
     return [];
   }
+}
+
+/** A fleet size measured again: with --merge, the sections this run does not measure are kept from the previous one. */
+function startFleet(plans: number, previous: FleetResult | undefined, sections: readonly string[]): FleetResult {
+  const fleet: FleetResult = { plans, errors: {}, wallS: {}, loadAverage: {} };
+  if (!previous) return fleet;
+  const keptSections: NonNullable<FleetResult['keptSections']> = {};
+  for (const section of SECTIONS) {
+    if (sections.includes(section) || previous[section] === undefined) continue;
+    Object.assign(fleet, { [section]: previous[section] });
+    keptSections[section] = previous.keptSections?.[section] ?? previous.src;
+    if (previous.wallS[section] !== undefined) fleet.wallS[section] = previous.wallS[section]!;
+    if (previous.loadAverage[section] !== undefined) fleet.loadAverage[section] = previous.loadAverage[section]!;
+  }
+  if (Object.keys(keptSections).length > 0) fleet.keptSections = keptSections;
+  return fleet;
 }
 
 async function save(results: BenchResults): Promise<string> {
@@ -119,11 +134,20 @@ async function main(): Promise<void> {
   const settings = settingsFrom(process.argv.slice(2));
   await mkdir(TMP_DIR, { recursive: true });
   log(`runtime: ${await useRuntime(settings.runtime ?? 'compiled')}`);
-  const kept = settings.merge ? await previousFleets(settings.plans) : [];
-  const results: BenchResults = { startedAt: new Date().toISOString(), machine: describeMachine(), settings, fleets: [...kept] };
+  const previous = settings.merge ? await previousFleets() : [];
+  const results: BenchResults = {
+    startedAt: new Date().toISOString(),
+    machine: describeMachine(),
+    settings,
+    fleets: previous.filter((f) => !settings.plans.includes(f.plans)),
+  };
   log(`${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}; plans ${settings.plans.join(', ')}; sections ${settings.sections.join(', ')}`);
   for (const plans of settings.plans) {
-    const fleet: FleetResult = { plans, errors: {}, wallS: {}, loadAverage: {} };
+    const fleet = startFleet(
+      plans,
+      previous.find((f) => f.plans === plans),
+      settings.sections,
+    );
     const before = srcHash();
     results.fleets.push(fleet);
     results.fleets.sort((a, b) => a.plans - b.plans);

@@ -35,6 +35,8 @@ export interface FleetResult {
   src?: { before: string; after: string; commit: string };
   /** Section → 1-minute load average when it started and ended: other work on the machine skews everything. */
   loadAverage: Record<string, [number, number]>;
+  /** Sections kept from an earlier run of this fleet size (--merge with --sections), with the code they measured. */
+  keptSections?: Record<string, { before: string; after: string; commit: string } | undefined>;
 }
 
 export interface BenchResults {
@@ -263,7 +265,15 @@ export function renderMarkdown(results: BenchResults): string {
         .join('; ')}. Compare across fleet sizes with care.`,
     );
   }
-  if (s.merge) head.push('', `Merged: this run measured ${s.plans.join(', ')} plans; the other fleet sizes are kept from the previous results (same harness, an earlier run).`);
+  if (s.merge) head.push('', `Merged: this run measured ${s.plans.join(', ')} plans (sections ${s.sections.join(', ')}); other fleet sizes and sections are kept from the previous results (same harness, an earlier run).`);
+  for (const f of results.fleets) {
+    const kept = Object.entries(f.keptSections ?? {});
+    if (kept.length === 0) continue;
+    head.push(
+      '',
+      `**Note:** ${f.plans} plans: ${kept.map(([section, src]) => `${section} was measured by an earlier run (src ${src?.before ?? 'unknown'} at ${src?.commit ?? '?'})`).join('; ')}; the other sections by this one.`,
+    );
+  }
   const maxLoad = Math.max(0, ...results.fleets.flatMap((f) => Object.values(f.loadAverage).flat()));
   if (maxLoad > m.cores) {
     head.push('', `**Warning:** the 1-minute load average reached ${num(maxLoad, 1)} on ${m.cores} cores: other processes competed for the CPU, so absolute values (and, less so, ratios) are skewed.`);

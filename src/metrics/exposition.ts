@@ -14,7 +14,7 @@
  * gzip.Reader used by Prometheus, curl, Node's zlib) read as one stream.
  */
 import { once } from 'node:events';
-import { createGzip } from 'node:zlib';
+import { constants as zlibConstants, createGzip } from 'node:zlib';
 import { type OpenMetricsContentType, type PrometheusContentType, Registry } from 'prom-client';
 import type { Snapshot } from '../collector/snapshot.js';
 import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES } from './families.js';
@@ -62,18 +62,23 @@ export const CHUNK_BYTES = 64 * 1024;
  * family's samples together), as Buffers of about CHUNK_BYTES, yielding to the event loop
  * every `sliceSamples` samples.
  */
+/** Each plan's escaped label prefix, `{account="…",region="…",backup_plan_id="…"`, in snapshot order. */
+export function labelPrefixes(snapshot: Snapshot | undefined): string[] {
+  return (snapshot?.plans ?? []).map(
+    (p) => `{account="${escapeLabelValue(p.account)}",region="${escapeLabelValue(p.region)}",backup_plan_id="${escapeLabelValue(p.planId)}"`,
+  );
+}
+
 export async function renderFamilies(
   families: readonly FamilyDef[],
   snapshot: Snapshot | undefined,
   nowMs: number,
   format: ExpositionFormat,
   sliceSamples = 5_000,
+  /** labelPrefixes(snapshot), when the caller keeps them between renders. */
+  prefixes: readonly string[] = labelPrefixes(snapshot),
 ): Promise<Buffer[]> {
   const plans = snapshot?.plans ?? [];
-  // Label prefixes are escaped once per render, not once per sample.
-  const prefixes = plans.map(
-    (p) => `{account="${escapeLabelValue(p.account)}",region="${escapeLabelValue(p.region)}",backup_plan_id="${escapeLabelValue(p.planId)}"`,
-  );
   const chunks: Buffer[] = [];
   let body = '';
   let samples = 0;
@@ -102,9 +107,13 @@ export async function renderFamilies(
   return chunks;
 }
 
-/** One gzip stream over the chunks, compressed on the thread pool, in zlib's 16 KiB output chunks. */
-export async function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer[]> {
-  const zip = createGzip();
+/**
+ * One gzip stream over the chunks, compressed on the thread pool, in zlib's 16 KiB output
+ * chunks. The per-cycle part uses zlib's default level; parts rendered every second (lag, the
+ * exporter's own metrics) use level 1, which is several times faster for ~15% more bytes.
+ */
+export async function gzipChunks(chunks: readonly Buffer[], level: number = zlibConstants.Z_DEFAULT_COMPRESSION): Promise<Buffer[]> {
+  const zip = createGzip({ level });
   const out: Buffer[] = [];
   zip.on('data', (data: Buffer) => out.push(data));
   const ended = once(zip, 'end');
@@ -128,12 +137,13 @@ interface Rendered {
   gzip(): Promise<Buffer[]>;
 }
 
+/** Text rendered per scrape or per second, and its fast gzip on first use. */
 function rendered(text: Buffer[]): Rendered {
   let zipped: Promise<Buffer[]> | undefined;
   return {
     text,
     gzip() {
-      zipped ??= gzipChunks(text);
+      zipped ??= gzipChunks(text, zlibConstants.Z_BEST_SPEED);
       return zipped;
     },
   };
@@ -183,6 +193,16 @@ export class Exposition {
     );
   }
 
+  private readonly prefixCache = new WeakMap<Snapshot, string[]>();
+
+  /** Label prefixes of a snapshot, escaped once and shared by every render of it. */
+  private prefixes(snapshot: Snapshot | undefined): string[] {
+    if (!snapshot) return [];
+    let prefixes = this.prefixCache.get(snapshot);
+    if (!prefixes) this.prefixCache.set(snapshot, (prefixes = labelPrefixes(snapshot)));
+    return prefixes;
+  }
+
   private staticEntry(snapshot: Snapshot, format: ExpositionFormat): StaticEntry {
     let entry = this.staticCache.get(snapshot);
     if (!entry) this.staticCache.set(snapshot, (entry = {}));
@@ -192,7 +212,7 @@ export class Exposition {
   private staticText(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Buffer[]> {
     if (!snapshot) return Promise.resolve([]);
     const entry = this.staticEntry(snapshot, format);
-    entry.text ??= renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format);
+    entry.text ??= renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format, undefined, this.prefixes(snapshot));
     return entry.text;
   }
 
@@ -216,7 +236,7 @@ export class Exposition {
     const slot = Math.floor(nowMs / this.dynamicResolutionMs);
     const key = `${snapshot?.cycle ?? -1}:${snapshot?.completedAtMs ?? 0}:${format}:${slot}`;
     if (this.dynamicCache?.key !== key) {
-      this.dynamicCache = { key, value: renderFamilies(this.dynamicFamilies, snapshot, nowMs, format).then(rendered) };
+      this.dynamicCache = { key, value: renderFamilies(this.dynamicFamilies, snapshot, nowMs, format, undefined, this.prefixes(snapshot)).then(rendered) };
     }
     return this.dynamicCache.value;
   }
