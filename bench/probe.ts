@@ -3,14 +3,26 @@
  * measures, including the real CLI, so event-loop delay and memory come from inside the process
  * under test without touching its code. Inert when the process has no IPC channel.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type EventLoopDelay, type MemorySample, isIpcRequest, reply } from './harness/ipc.js';
+import { type Departures, type EventLoopDelay, type MemorySample, isIpcRequest, reply } from './harness/ipc.js';
+import { maxInWindow } from './harness/stats.js';
 
 // 5 ms timer resolution: a block of B ms shows up as a delay of about B ms.
 const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
 
 const ms = (ns: number) => ns / 1e6;
+
+/**
+ * When each outgoing HTTP request was created (node's `http.client.request.start`, fired as the
+ * request object is made, just before its headers go to the socket): the exporter's own send
+ * times, free of the receiving process's event-loop jitter.
+ */
+let departures: number[] = [];
+subscribe('http.client.request.start', () => {
+  if (departures.length < 5_000_000) departures.push(performance.now());
+});
 
 function eventLoopDelay(): EventLoopDelay {
   if (delay.count === 0) return { maxMs: 0, p99Ms: 0, p50Ms: 0, meanMs: 0, samples: 0 };
@@ -46,7 +58,16 @@ if (process.send) {
     if (!isIpcRequest(message) || !message.cmd.startsWith('probe.')) return;
     switch (message.cmd) {
       case 'probe.reset':
-        return reply(message, () => void delay.reset());
+        return reply(message, () => {
+          delay.reset();
+          departures = [];
+        });
+      case 'probe.departures':
+        return reply(message, (): Departures => ({
+          count: departures.length,
+          maxPerSecond: maxInWindow(departures, 1000),
+          maxPer1010Ms: maxInWindow(departures, 1010),
+        }));
       case 'probe.eld':
         return reply(message, eventLoopDelay);
       case 'probe.memory':

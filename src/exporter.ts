@@ -247,6 +247,7 @@ export async function runExporter(
      */
     async stop() {
       security.stop();
+      exporter.metrics.exposition.close();
       const [, http] = await Promise.all([scheduler.stop(SHUTDOWN_GRACE_MS), closeServer(server, SHUTDOWN_GRACE_MS)]);
       if (!http.drained) options.logger.warn({ connections: http.cut, waited_seconds: SHUTDOWN_GRACE_MS / 1000 }, 'responses still in flight at shutdown; connections closed');
     },

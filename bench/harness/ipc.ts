@@ -33,6 +33,13 @@ export function reply(request: IpcRequest, run: () => unknown | Promise<unknown>
 }
 
 /** Event-loop delay over a period, in milliseconds. */
+/** Outgoing HTTP requests the process created since the last probe.reset, and the most in any window. */
+export interface Departures {
+  count: number;
+  maxPerSecond: number;
+  maxPer1010Ms: number;
+}
+
 export interface EventLoopDelay {
   maxMs: number;
   p99Ms: number;

@@ -149,8 +149,10 @@ function pollSection(fleets: FleetResult[]): string {
     '',
     `Latency fault ${first.latencyMs[0]}–${first.latencyMs[1]} ms on every call; requests_per_second ${first.limits.requestsPerSecond}, burst ${first.limits.burst}, ` +
       `max_concurrency ${first.limits.maxConcurrency}. Floor = calls ÷ rate. Calls counted by the simulator. The exporter grants at most ` +
-      `requests_per_second (${cap}) calls in any rolling 1.01 s; arrivals at the simulator also carry network and event-loop jitter, ` +
-      `so the column shows the most that arrived in any 1 s against that cap and against rate + burst (${limit}), the token bucket's own bound.`,
+      `requests_per_second (${cap}) calls in any rolling 1.01 s. "Sent" is the most requests the exporter's process created in any 1 s ` +
+      `(node's http.client.request.start, inside the exporter); "arrived" is the most the simulator logged in any 1 s, stamped when ` +
+      `the simulator's event loop (in the harness process) reads the request, so its own stalls bunch them; rate + burst (${limit}) is ` +
+      `the token bucket's own bound.`,
     '',
   ];
   const rows: Array<Array<string | number>> = [];
@@ -165,7 +167,8 @@ function pollSection(fleets: FleetResult[]): string {
         num(c.wallS, 1),
         num(c.floorS, 1),
         num(c.wallOverFloor),
-        `${c.maxCallsPerSecond} (cap ${cap}, rate + burst ${limit}); ${c.maxCallsPer980Ms ?? '–'} in 980 ms`,
+        c.departures ? `${c.departures.maxPerSecond} (cap ${cap})` : '–',
+        `${c.maxCallsPerSecond}; ${c.maxCallsPer980Ms ?? '–'} in 980 ms`,
         num(c.eventLoop.maxMs, 1),
         `${c.planFailures + c.targetFailures} / ${c.non200}`,
       ]);
@@ -173,7 +176,7 @@ function pollSection(fleets: FleetResult[]): string {
   }
   out.push(
     table(
-      ['plans', 'cycle', 'calls', 'PlanList / Full / Increment', 'calls ÷ (plans × 2)', 'wall s', 'floor s', 'wall ÷ floor', 'max calls in any 1 s', 'loop max ms', 'failed polls / non-200'],
+      ['plans', 'cycle', 'calls', 'PlanList / Full / Increment', 'calls ÷ (plans × 2)', 'wall s', 'floor s', 'wall ÷ floor', 'most sent in any 1 s', 'most arrived in any 1 s', 'loop max ms', 'failed polls / non-200'],
       rows,
     ),
   );

@@ -15,6 +15,7 @@ import {
   nextFetchStartMs,
   observeFullBackup,
   observeIncrementBackup,
+  keepPlanInfo,
   planInfoFromDetail,
 } from './state.js';
 import type { BackupType } from './status.js';
@@ -64,7 +65,7 @@ export async function pollPlan(
   settings: PollSettings,
   nowMs: number,
 ): Promise<PollResult> {
-  const info = planInfoFromDetail(detail);
+  const info = keepPlanInfo(previous?.info, planInfoFromDetail(detail));
   const byType: Partial<Record<BackupType, BackupTypeState>> = {};
   const unknownStatuses: PollResult['unknownStatuses'] = [];
   const types: BackupType[] = ['full', 'incremental'];

@@ -203,6 +203,25 @@ export interface MergeContext {
   overlapMs?: number;
 }
 
+function sameJob(a: ObservedJob, b: ObservedJob): boolean {
+  return (
+    a.id === b.id &&
+    a.rawStatus === b.rawStatus &&
+    a.state === b.state &&
+    a.startMs === b.startMs &&
+    a.endMs === b.endMs &&
+    a.sizeBytes === b.sizeBytes &&
+    a.storageClass === b.storageClass &&
+    a.expiryMs === b.expiryMs
+  );
+}
+
+function sameEntries<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (b.get(key) !== value) return false;
+  return true;
+}
+
 function newer(a: JobOutcome | undefined, b: JobOutcome | undefined): JobOutcome | undefined {
   if (!a) return b;
   if (!b) return a;
@@ -246,7 +265,9 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
         }
       }
     }
-    jobs.set(job.id, { ...job, counted, lastProgressMs });
+    // An unchanged job keeps its object: a steady poll re-lists the overlap window, and
+    // fresh copies of the same jobs every cycle would all end up as old-generation garbage.
+    jobs.set(job.id, before && before.counted === counted && before.lastProgressMs === lastProgressMs && sameJob(before, job) ? before : { ...job, counted, lastProgressMs });
     if (job.startMs !== undefined) watermarkMs = Math.max(watermarkMs ?? job.startMs, job.startMs);
     const endMs = job.endMs ?? job.startMs;
     if (job.state === 'succeeded' && endMs !== undefined) {
@@ -313,6 +334,23 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
   }
   const archivedUpTo = Math.max(archivedBeforeMs ?? -Infinity, archiveBeforeMs);
 
+  // Nothing changed: keep the previous state object, so what was derived from it (summaries)
+  // is reused too.
+  if (
+    prev &&
+    archive === previous &&
+    archivedUpTo === prev.archivedBeforeMs &&
+    watermarkMs === prev.watermarkMs &&
+    lastSuccess === prev.lastSuccess &&
+    lastFailureEndMs === prev.lastFailureEndMs &&
+    succeededTotal === prev.succeededTotal &&
+    failedTotal === prev.failedTotal &&
+    succeededBytesTotal === prev.succeededBytesTotal &&
+    sameEntries(jobs, prev.jobs)
+  ) {
+    return prev;
+  }
+
   return {
     jobs,
     archive,
@@ -368,6 +406,16 @@ function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
 }
 
 export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSummary {
+  return summariseUntil(state, nowMs).summary;
+}
+
+/**
+ * A summary and the first time after nowMs at which it changes by itself (the next expiry of
+ * a counted backup set; Infinity when none): until then, and while the state object is the
+ * same, the summary can be reused.
+ */
+export function summariseUntil(state: BackupTypeState, nowMs: number): { summary: BackupTypeSummary; validUntilMs: number } {
+  let validUntilMs = Infinity;
   const jobsByState = zeroes(JOB_STATES);
   const setsByStorage = zeroes(STORAGE_CLASSES);
   const setBytesByStorage = zeroes(STORAGE_CLASSES);
@@ -377,6 +425,7 @@ export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSumm
     if (job.state === 'succeeded' && (job.expiryMs === undefined || job.expiryMs > nowMs)) {
       setsByStorage[job.storageClass] += 1;
       setBytesByStorage[job.storageClass] += job.sizeBytes;
+      if (job.expiryMs !== undefined && job.expiryMs < validUntilMs) validUntilMs = job.expiryMs;
     }
     // Of several running jobs, report the one that has gone longest without progress:
     // a stall must not hide behind a newer job that is moving.
@@ -391,9 +440,10 @@ export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSumm
       const storage = archive.storage(i);
       setsByStorage[storage] += 1;
       setBytesByStorage[storage] += archive.sizeBytes(i);
+      if (expiry < validUntilMs) validUntilMs = expiry;
     }
   }
-  return {
+  const summary: BackupTypeSummary = {
     ...(state.lastSuccess ? { lastSuccess: state.lastSuccess } : {}),
     ...(state.lastFailureEndMs !== undefined ? { lastFailureEndMs: state.lastFailureEndMs } : {}),
     ...(running
@@ -406,6 +456,7 @@ export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSumm
     failedTotal: state.failedTotal,
     succeededBytesTotal: state.succeededBytesTotal,
   };
+  return { summary, validUntilMs };
 }
 
 /* ---------------- plan-level ---------------- */
@@ -421,6 +472,15 @@ export interface PlanInfo {
   restorableStartMs?: number;
   restorableEndMs?: number;
   fullIntervalSeconds?: number;
+}
+
+/** The previous info when nothing in it changed (most polls), else the new one. */
+export function keepPlanInfo(previous: PlanInfo | undefined, next: PlanInfo): PlanInfo {
+  if (!previous) return next;
+  const keys = Object.keys(next) as Array<keyof PlanInfo>;
+  if (keys.length !== Object.keys(previous).length) return next;
+  for (const key of keys) if (previous[key] !== next[key]) return next;
+  return previous;
 }
 
 export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {

@@ -17,7 +17,7 @@ import { once } from 'node:events';
 import { constants as zlibConstants, createGzip } from 'node:zlib';
 import { type OpenMetricsContentType, type PrometheusContentType, Registry } from 'prom-client';
 import type { Snapshot } from '../collector/snapshot.js';
-import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES } from './families.js';
+import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES, elapsedSeconds } from './families.js';
 import type { MetricsSource } from './labels.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -41,10 +41,17 @@ export function formatValue(value: number): string {
   return String(value);
 }
 
+/** Families reuse their label objects, so each is escaped once. */
+const extraLabelCache = new WeakMap<ExtraLabels, string>();
+
 function extraLabels(extra: ExtraLabels | undefined): string {
   if (!extra) return '';
-  let out = '';
-  for (const key in extra) out += `,${key}="${escapeLabelValue(extra[key]!)}"`;
+  let out = extraLabelCache.get(extra);
+  if (out === undefined) {
+    out = '';
+    for (const key in extra) out += `,${key}="${escapeLabelValue(extra[key]!)}"`;
+    extraLabelCache.set(extra, out);
+  }
   return out;
 }
 
@@ -69,6 +76,68 @@ export function labelPrefixes(snapshot: Snapshot | undefined): string[] {
   );
 }
 
+function familyHeader(family: FamilyDef, format: ExpositionFormat): string {
+  const familyName = format === 'openmetrics' && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
+  return `# HELP ${familyName} ${escapeHelp(family.help)}\n# TYPE ${familyName} ${family.type}\n`;
+}
+
+/**
+ * The scrape-time families of one snapshot with everything but the numbers rendered: for
+ * families with `collectSince`, each sample's line head and its `since`; a refresh only
+ * formats numbers (about 1 ms for 10,000 samples). Other dynamic families render in full.
+ */
+class DynamicTemplate {
+  private readonly parts: Array<{ header: string; heads: string[]; since: number[] } | { family: FamilyDef }> = [];
+
+  constructor(
+    families: readonly FamilyDef[],
+    private readonly snapshot: Snapshot | undefined,
+    private readonly format: ExpositionFormat,
+    private readonly prefixes: readonly string[],
+  ) {
+    const plans = snapshot?.plans ?? [];
+    for (const family of families) {
+      if (!family.collectSince) {
+        this.parts.push({ family });
+        continue;
+      }
+      const heads: string[] = [];
+      const since: number[] = [];
+      for (let i = 0; i < plans.length; i++) {
+        const plan = plans[i]!;
+        if (family.scope === 'fresh' && !plan.fresh) continue;
+        const prefix = prefixes[i]!;
+        family.collectSince(plan, (sinceMs, extra) => {
+          heads.push(`${family.name}${prefix}${extraLabels(extra)}} `);
+          since.push(sinceMs);
+        });
+      }
+      this.parts.push({ header: familyHeader(family, format), heads, since });
+    }
+  }
+
+  async render(nowMs: number): Promise<Buffer[]> {
+    const chunks: Buffer[] = [];
+    for (const part of this.parts) {
+      if ('family' in part) {
+        chunks.push(...(await renderFamilies([part.family], this.snapshot, nowMs, this.format, undefined, this.prefixes)));
+        continue;
+      }
+      let body = part.header;
+      const { heads, since } = part;
+      for (let i = 0; i < heads.length; i++) {
+        body += `${heads[i]!}${formatValue(elapsedSeconds(nowMs, since[i]!))}\n`;
+        if (body.length >= CHUNK_BYTES - 2048) {
+          chunks.push(Buffer.from(body, 'utf8'));
+          body = '';
+        }
+      }
+      if (body) chunks.push(Buffer.from(body, 'utf8'));
+    }
+    return chunks;
+  }
+}
+
 export async function renderFamilies(
   families: readonly FamilyDef[],
   snapshot: Snapshot | undefined,
@@ -83,8 +152,7 @@ export async function renderFamilies(
   let body = '';
   let samples = 0;
   for (const family of families) {
-    const familyName = format === 'openmetrics' && family.type === 'counter' ? family.name.replace(/_total$/, '') : family.name;
-    body += `# HELP ${familyName} ${escapeHelp(family.help)}\n# TYPE ${familyName} ${family.type}\n`;
+    body += familyHeader(family, format);
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
       if (family.scope === 'fresh' && !plan.fresh) continue;
@@ -161,7 +229,6 @@ export class Exposition {
   private readonly dynamicResolutionMs: number;
   private readonly liveOpenMetrics: Registry<OpenMetricsContentType>;
   private staticCache = new WeakMap<Snapshot, Partial<Record<ExpositionFormat, StaticEntry>>>();
-  private dynamicCache: { key: string; value: Promise<Rendered> } | undefined;
 
   constructor(
     private readonly source: MetricsSource,
@@ -185,10 +252,17 @@ export class Exposition {
    * it is published, so no scrape waits for it.
    */
   prepare(snapshot: Snapshot): Promise<unknown> {
+    const slot = Math.floor(this.source.now() / this.dynamicResolutionMs);
     return Promise.all(
       [...this.requested].map(async ([format, wanted]) => {
         if (wanted.plain) await this.staticText(snapshot, format);
         if (wanted.gzip) await this.staticGzip(snapshot, format);
+        // Scraped within the last second or so: the scrape-time part too.
+        const last = this.lastSlot.get(format);
+        if (last !== undefined && last >= slot - 1) {
+          const part = await this.dynamicAt(snapshot, format, slot);
+          if (wanted.gzip) await part.gzip();
+        }
       }),
     );
   }
@@ -232,13 +306,71 @@ export class Exposition {
     return entry.gzip;
   }
 
+  private readonly templates = new WeakMap<Snapshot, Partial<Record<ExpositionFormat, DynamicTemplate>>>();
+
+  private template(snapshot: Snapshot | undefined, format: ExpositionFormat): DynamicTemplate {
+    if (!snapshot) return new DynamicTemplate(this.dynamicFamilies, undefined, format, []);
+    let byFormat = this.templates.get(snapshot);
+    if (!byFormat) this.templates.set(snapshot, (byFormat = {}));
+    return (byFormat[format] ??= new DynamicTemplate(this.dynamicFamilies, snapshot, format, this.prefixes(snapshot)));
+  }
+
+  /** Renderings of the scrape-time families by snapshot, format and second (the few newest). */
+  private readonly dynamicCache = new Map<string, Promise<Rendered>>();
+  /** Per format, the second of the last scrape. */
+  private readonly lastSlot = new Map<ExpositionFormat, number>();
+  private readonly prerenders = new Map<ExpositionFormat, NodeJS.Timeout>();
+
+  /** The scrape-time families as of the start of second `slot`. */
+  private dynamicAt(snapshot: Snapshot | undefined, format: ExpositionFormat, slot: number): Promise<Rendered> {
+    const key = `${snapshot?.cycle ?? -1}:${snapshot?.completedAtMs ?? 0}:${format}:${slot}`;
+    let value = this.dynamicCache.get(key);
+    if (!value) {
+      value = this.template(snapshot, format)
+        .render(slot * this.dynamicResolutionMs)
+        .then(rendered);
+      this.dynamicCache.set(key, value);
+      for (const old of this.dynamicCache.keys()) {
+        if (this.dynamicCache.size <= 4) break;
+        this.dynamicCache.delete(old);
+      }
+    }
+    return value;
+  }
+
   private dynamicPart(snapshot: Snapshot | undefined, format: ExpositionFormat, nowMs: number): Promise<Rendered> {
     const slot = Math.floor(nowMs / this.dynamicResolutionMs);
-    const key = `${snapshot?.cycle ?? -1}:${snapshot?.completedAtMs ?? 0}:${format}:${slot}`;
-    if (this.dynamicCache?.key !== key) {
-      this.dynamicCache = { key, value: renderFamilies(this.dynamicFamilies, snapshot, nowMs, format, undefined, this.prefixes(snapshot)).then(rendered) };
-    }
-    return this.dynamicCache.value;
+    const part = this.dynamicAt(snapshot, format, slot);
+    const previous = this.lastSlot.get(format);
+    this.lastSlot.set(format, slot);
+    // Scraped more than once a second: render the next second's values ahead of time.
+    if (previous === slot || previous === slot - 1) this.prerender(format, slot + 1, nowMs);
+    return part;
+  }
+
+  /**
+   * Render second `slot` (and its gzip, if scrapers ask for gzip) shortly before it starts,
+   * so the first scrape in it finds it ready. Values are as of the start of the second:
+   * known in advance, and never ahead of the time of the scrape.
+   */
+  private prerender(format: ExpositionFormat, slot: number, nowMs: number): void {
+    if (this.prerenders.has(format)) return;
+    const lead = Math.min(200, this.dynamicResolutionMs / 5);
+    const delay = Math.min(this.dynamicResolutionMs, Math.max(0, slot * this.dynamicResolutionMs - lead - nowMs));
+    const timer = setTimeout(() => {
+      this.prerenders.delete(format);
+      const part = this.dynamicAt(this.source.snapshot(), format, slot);
+      const gzip = this.requested.get(format)?.gzip;
+      part.then((p) => (gzip ? p.gzip() : undefined)).catch(() => undefined);
+    }, delay);
+    timer.unref();
+    this.prerenders.set(format, timer);
+  }
+
+  /** Stop rendering ahead (the exporter is closing). */
+  close(): void {
+    for (const timer of this.prerenders.values()) clearTimeout(timer);
+    this.prerenders.clear();
   }
 
   /** The body of one scrape as chunks to write in order (gzip: one gzip member per part). */

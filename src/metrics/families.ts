@@ -25,17 +25,49 @@ export interface FamilyDef {
   /** Its values depend on the time of the scrape (rendered per scrape, not per cycle). */
   dynamic?: boolean;
   collect(plan: PlanSnapshot, nowMs: number, emit: Emit): void;
+  /**
+   * For a dynamic family whose every value is `max(0, seconds(now - since))`: the `since` of
+   * each sample, so the renderer can keep the labels of a snapshot and only redo the numbers.
+   */
+  collectSince?(plan: PlanSnapshot, emit: Emit): void;
 }
 
 const SOURCE = 'DescribeFullBackupList / DescribeIncrementBackupList';
 const TYPE_EXTRA: Record<BackupType, ExtraLabels> = { full: { backup_type: 'full' }, incremental: { backup_type: 'incremental' } };
+
+/** A family with one value per plan and backup type: seconds from `since` to the scrape (never negative). */
+function perTypeElapsed(name: string, help: string, since: (summary: BackupTypeSummary) => number | undefined): FamilyDef {
+  const each = (plan: PlanSnapshot, emit: Emit) => {
+    for (const backupType of BACKUP_TYPES) {
+      const summary = plan.types[backupType];
+      if (!summary) continue;
+      const t = since(summary);
+      if (t !== undefined && Number.isFinite(t)) emit(t, TYPE_EXTRA[backupType]);
+    }
+  };
+  return {
+    name,
+    type: 'gauge',
+    help,
+    labelNames: ['backup_type'],
+    scope: 'fresh',
+    dynamic: true,
+    collect(plan, nowMs, emit) {
+      each(plan, (t, extra) => emit(elapsedSeconds(nowMs, t), extra));
+    },
+    collectSince: each,
+  };
+}
+
+/** The value of a `collectSince` sample at nowMs. */
+export const elapsedSeconds = (nowMs: number, sinceMs: number): number => Math.max(0, seconds(nowMs - sinceMs));
 
 /** A family with one optional value per plan and backup type. */
 function perType(
   name: string,
   help: string,
   value: (summary: BackupTypeSummary, nowMs: number) => number | undefined,
-  options: { type?: 'gauge' | 'counter'; dynamic?: boolean } = {},
+  options: { type?: 'gauge' | 'counter' } = {},
 ): FamilyDef {
   return {
     name,
@@ -43,7 +75,6 @@ function perType(
     help,
     labelNames: ['backup_type'],
     scope: 'fresh',
-    ...(options.dynamic ? { dynamic: true } : {}),
     collect(plan, nowMs, emit) {
       for (const backupType of BACKUP_TYPES) {
         const summary = plan.types[backupType];
@@ -149,11 +180,10 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
   perType('dbs_backup_last_failure_timestamp_seconds', `End time of the newest failed backup job (${SOURCE}: EndTime), Unix seconds.`, (s) =>
     s.lastFailureEndMs !== undefined ? seconds(s.lastFailureEndMs) : undefined,
   ),
-  perType(
+  perTypeElapsed(
     'dbs_backup_lag_seconds',
-    `Seconds from the end of the newest successful backup job (${SOURCE}: EndTime) to the time of the scrape.`,
-    (s, nowMs) => (s.lastSuccess ? Math.max(0, seconds(nowMs - s.lastSuccess.endMs)) : undefined),
-    { dynamic: true },
+    `Seconds from the end of the newest successful backup job (${SOURCE}: EndTime) to the time of the scrape (to the second).`,
+    (s) => s.lastSuccess?.endMs,
   ),
   perType('dbs_backup_last_size_bytes', `BackupSize of the newest successful backup job (${SOURCE}), bytes.`, (s) => s.lastSuccess?.sizeBytes),
   perType('dbs_backup_last_duration_seconds', `EndTime minus StartTime of the newest successful backup job (${SOURCE}).`, (s) =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ObservedJob, mergeJobs, nextFetchStartMs, summarise } from '../../src/collector/state.js';
+import { type ObservedJob, mergeJobs, nextFetchStartMs, summarise, summariseUntil } from '../../src/collector/state.js';
 import { fullBackupIntervalSeconds, normaliseJobState } from '../../src/collector/status.js';
 
 const H = 3_600_000;
@@ -210,5 +210,41 @@ describe('first poll memory', () => {
     expect(s.jobs.size).toBe(3);
     expect(s.archive.length).toBe(497);
     expect(summarise(s, now).jobsByState.succeeded).toBe(500);
+  });
+});
+
+describe('steady polls reuse what did not change', () => {
+  const listing = (extra: ObservedJob[] = []) => [
+    job('s1', 'succeeded', T0 + 1000, { endMs: T0 + 2000, sizeBytes: 10, expiryMs: T0 + 5 * H }),
+    job('r1', 'running', T0 + 3000, { sizeBytes: 5 }),
+    ...extra,
+  ];
+  const at = (nowMs: number) => ({ nowMs, fetchStartMs: T0, windowStartMs: T0 - H, overlapMs: H });
+
+  it('a poll that lists the same jobs returns the previous state object; a change makes a new one that keeps unchanged jobs', () => {
+    const first = mergeJobs(undefined, listing(), at(T0 + 10_000));
+    const same = mergeJobs(first, listing(), at(T0 + 70_000));
+    expect(same).toBe(first);
+
+    const grown = mergeJobs(first, [listing()[0]!, job('r1', 'running', T0 + 3000, { sizeBytes: 6 })], at(T0 + 130_000));
+    expect(grown).not.toBe(first);
+    expect(grown.jobs.get('s1')).toBe(first.jobs.get('s1'));
+    expect(grown.jobs.get('r1')!.lastProgressMs).toBe(T0 + 130_000);
+
+    const added = mergeJobs(grown, listing([job('s2', 'succeeded', T0 + 4000, { endMs: T0 + 5000, sizeBytes: 7 })]), at(T0 + 190_000));
+    expect(added).not.toBe(grown);
+    expect(added.succeededTotal).toBe(1);
+    expect(added.jobs.get('s1')).toBe(first.jobs.get('s1'));
+  });
+
+  it('a summary is valid until the next counted backup set expires', () => {
+    const s = mergeJobs(undefined, listing([job('s2', 'succeeded', T0 + 4000, { endMs: T0 + 5000, sizeBytes: 7, expiryMs: T0 + 3 * H })]), at(T0 + 10_000));
+    const { summary, validUntilMs } = summariseUntil(s, T0 + 10_000);
+    expect(validUntilMs).toBe(T0 + 3 * H);
+    expect(summary.setsByStorage.standard).toBe(2);
+    const later = summariseUntil(s, T0 + 3 * H);
+    expect(later.summary.setsByStorage.standard).toBe(1);
+    expect(later.validUntilMs).toBe(T0 + 5 * H);
+    expect(summariseUntil(s, T0 + 5 * H).validUntilMs).toBe(Infinity);
   });
 });

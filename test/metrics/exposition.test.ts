@@ -46,10 +46,18 @@ describe('snapshot exposition', () => {
   it('keeps lag correct to the second at scrape time, without re-polling', async () => {
     const plan = sim.fleet.listPlans()[0]!.id;
     const series = { backup_plan_id: plan, backup_type: 'full' };
-    const before = valueOf(parseExposition(await exporter.metrics.render()), 'dbs_backup_lag_seconds', series);
+    const scrape = async () => parseExposition(await exporter.metrics.render());
+    const endS = valueOf(await scrape(), 'dbs_backup_last_success_timestamp_seconds', series);
+    // Lag as of the start of the second of the scrape.
+    const expected = () => Math.floor(clock.now() / 1000) - endS;
+    const before = valueOf(await scrape(), 'dbs_backup_lag_seconds', series);
+    expect(before).toBeCloseTo(expected(), 6);
     clock.advance(90_500);
-    const after = valueOf(parseExposition(await exporter.metrics.render()), 'dbs_backup_lag_seconds', series);
-    expect(after - before).toBeCloseTo(90.5, 6);
+    const after = valueOf(await scrape(), 'dbs_backup_lag_seconds', series);
+    expect(after).toBeCloseTo(expected(), 6);
+    expect(after - before).toBeCloseTo(90, 6);
+    clock.advance(500);
+    expect(valueOf(await scrape(), 'dbs_backup_lag_seconds', series) - after).toBeCloseTo(1, 6);
     // Within the same second a scrape reuses the same rendering.
     const lagChunk = async () => (await exporter.metrics.exposition.body('text', false)).find((c) => c.includes('# TYPE dbs_backup_lag_seconds gauge'));
     const lagA = await lagChunk();
@@ -57,6 +65,20 @@ describe('snapshot exposition', () => {
     const lagB = await lagChunk();
     expect(lagA).toBeDefined();
     expect(lagB).toBe(lagA);
+  });
+
+  it('scraped every second, the next second is rendered ahead with the values of its start', async () => {
+    const plan = sim.fleet.listPlans()[1]!.id;
+    const series = { backup_plan_id: plan, backup_type: 'incremental' };
+    const zipped = async () => parseExposition(gunzipSync(Buffer.concat(await exporter.metrics.exposition.body('text', true))).toString());
+    const endS = valueOf(await zipped(), 'dbs_backup_last_success_timestamp_seconds', series);
+    clock.advance(1000 - (clock.now() % 1000) + 300); // 300 ms into a second
+    await zipped();
+    await zipped(); // two scrapes in one second: the next second is rendered before it starts
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    clock.advance(1000);
+    const lag = valueOf(await zipped(), 'dbs_backup_lag_seconds', series);
+    expect(lag).toBeCloseTo(Math.floor(clock.now() / 1000) - endS, 6);
   });
 
   it('gzip is a stream of members that decodes to the same text', async () => {

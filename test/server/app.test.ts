@@ -184,7 +184,7 @@ describe('/metrics', () => {
     expect(sim.requests.count()).toBe(before);
   });
 
-  it('computes lag at scrape time: advancing the clock between two scrapes adds exactly that much', async () => {
+  it('computes lag at scrape time, to the second: advancing the clock between two scrapes adds exactly that many whole seconds', async () => {
     const { exporter, clock, get } = await serve();
     await exporter.runCycle();
     const lag = async () => find(parseExposition((await get('/metrics')).text), 'dbs_backup_lag_seconds');
@@ -194,7 +194,10 @@ describe('/metrics', () => {
     const after = await lag();
     const key = (s: (typeof before)[number]) => JSON.stringify(s.labels);
     expect(after.map(key)).toEqual(before.map(key));
-    for (const [i, sample] of after.entries()) expect(sample.value - before[i]!.value).toBeCloseTo(420.25, 9);
+    // Lag is as of the start of the scrape's second: 7 min 0.25 s later is 420 s more.
+    for (const [i, sample] of after.entries()) expect(sample.value - before[i]!.value).toBeCloseTo(420, 9);
+    clock.advance(750);
+    for (const [i, sample] of (await lag()).entries()) expect(sample.value - before[i]!.value).toBeCloseTo(421, 9);
   });
 });
 
