@@ -48,12 +48,9 @@ export interface PollResult {
 
 async function fetchJobs(api: DbsApi, backupType: BackupType, planId: string, startMs: number, maxPages?: number): Promise<ObservedJob[]> {
   const options = maxPages !== undefined ? { maxPages } : {};
-  if (backupType === 'full') {
-    const listing = await listAll(api, 'DescribeFullBackupList', { BackupPlanId: planId, StartTimestamp: startMs, ShowStorageType: true }, options);
-    return listing.items.map(observeFullBackup);
-  }
-  const listing = await listAll(api, 'DescribeIncrementBackupList', { BackupPlanId: planId, StartTimestamp: startMs, ShowStorageType: true }, options);
-  return listing.items.map(observeIncrementBackup);
+  const params = { BackupPlanId: planId, StartTimestamp: startMs, ShowStorageType: true };
+  if (backupType === 'full') return (await listAll(api, 'DescribeFullBackupList', params, { ...options, map: observeFullBackup })).items;
+  return (await listAll(api, 'DescribeIncrementBackupList', params, { ...options, map: observeIncrementBackup })).items;
 }
 
 /** Poll one plan. Throws (a DbsApiError) when either listing fails; the caller keeps the old state. */

@@ -33,15 +33,19 @@ export interface Listing<T> {
  * order exactly as a sequential walk would: a short page ends the listing, a repeated page
  * is an error, and a listing that grew meanwhile is followed page by page.
  */
-export async function listAll<A extends PagedAction>(
+export async function listAll<A extends PagedAction, T = Item<A>>(
   api: DbsApi,
   action: A,
   params: Omit<ActionParams<A>, 'PageNum' | 'PageSize'>,
-  options: PaginateOptions = {},
-): Promise<Listing<Item<A>>> {
+  options: PaginateOptions & {
+    /** Applied to each item as its page arrives, so the page's parsed response can go at once. */
+    map?: (item: Item<A>) => T;
+  } = {},
+): Promise<Listing<T>> {
   const pageSize = options.pageSize ?? 100;
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
-  const items: Item<A>[] = [];
+  const map = options.map ?? ((item: Item<A>) => item as unknown as T);
+  const items: T[] = [];
   let totalElements: number | undefined;
   let previousFirstId: string | undefined;
   let pages = 0;
@@ -58,7 +62,7 @@ export async function listAll<A extends PagedAction>(
       throw new DbsApiError('bad_response', 'RepeatedPage', `${action}: page ${pageNum} repeats page ${pageNum - 1}`, { action });
     }
     previousFirstId = firstId;
-    for (const item of pageItems) items.push(item);
+    for (const item of pageItems) items.push(map(item));
     if (pageItems.length < pageSize) return false;
     if (totalElements !== undefined && items.length >= totalElements) return false;
     if (page.TotalPages !== undefined && pageNum + 1 >= page.TotalPages) return false;
