@@ -32,9 +32,12 @@ ENV NODE_ENV=production
 # Memory of a long-running exporter (measured by `npm run bench`, which runs measured processes
 # with these same ENV lines): glibc malloc with a fixed mmap threshold and two arenas, so native
 # buffers freed after each cycle go back to the OS instead of fragmenting the malloc heap
-# (5,000 plans: ~50 MiB less RSS after 20 cycles).
+# (5,000 plans: ~50 MiB less RSS after 20 cycles); V8's young generation capped at 2 × 8 MiB
+# instead of 2 × 16 MiB (5,000 plans after 10 cycles, in-process probe: new space 16 MiB and old
+# space ~29 MiB less committed, RSS 264 -> 223 MiB; cycle time unchanged).
 ENV MALLOC_ARENA_MAX=2 \
-    MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_MMAP_THRESHOLD_=131072 \
+    NODE_OPTIONS="--max-semi-space-size=8"
 WORKDIR /app
 # Owned by root and not writable by the runtime user; the exporter writes nothing to disk, so the
 # container runs with a read-only root filesystem.
