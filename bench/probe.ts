@@ -19,9 +19,9 @@ const ms = (ns: number) => ns / 1e6;
  * request object is made, just before its headers go to the socket): the exporter's own send
  * times, free of the receiving process's event-loop jitter.
  */
-let departures: number[] = [];
+let departures: number[] | undefined;
 subscribe('http.client.request.start', () => {
-  if (departures.length < 5_000_000) departures.push(performance.now());
+  if (departures && departures.length < 5_000_000) departures.push(performance.now());
 });
 
 function eventLoopDelay(): EventLoopDelay {
@@ -60,13 +60,15 @@ if (process.send) {
       case 'probe.reset':
         return reply(message, () => {
           delay.reset();
-          departures = [];
+          // Send times are kept only when asked for (the poll section): recording them in every
+          // cycle of the memory section would grow the very heap it measures.
+          departures = message.args?.departures === true ? [] : undefined;
         });
       case 'probe.departures':
         return reply(message, (): Departures => ({
-          count: departures.length,
-          maxPerSecond: maxInWindow(departures, 1000),
-          maxPer1010Ms: maxInWindow(departures, 1010),
+          count: departures?.length ?? 0,
+          maxPerSecond: maxInWindow(departures ?? [], 1000),
+          maxPer1010Ms: maxInWindow(departures ?? [], 1010),
         }));
       case 'probe.eld':
         return reply(message, eventLoopDelay);

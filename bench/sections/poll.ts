@@ -59,7 +59,7 @@ export async function benchPoll(options: { plans: number; log: (line: string) =>
     const cycles: PollCycle[] = [];
     for (const kind of ['first (lookback)', 'steady'] as const) {
       sim.requests.clear();
-      await child.request('probe.reset');
+      await child.request('probe.reset', { departures: true });
       const cycle = await child.request<CycleResult>('exporter.cycle', {}, 30 * 60_000);
       const eventLoop = await child.request<EventLoopDelay>('probe.eld');
       const departures = await child.request<Departures>('probe.departures', {}, 60_000);
