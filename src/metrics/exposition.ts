@@ -12,7 +12,8 @@
  *    `dynamicResolutionMs` (default 1 s), as of the start of that second, shared by the
  *    scrapes in it, and rendered ahead while scrapes come every second;
  *  - the exporter's own counters, histograms and process metrics come from prom-client
- *    per scrape (a few hundred lines).
+ *    (a few hundred lines, ~1–3 ms), rendered per scrape but shared by the scrapes that
+ *    arrive within `liveReuseMs` (default 100 ms) of one another for the same snapshot.
  *
  * Gzip bodies are concatenated gzip members, one per part, which HTTP clients (Go's
  * gzip.Reader used by Prometheus, curl, Node's zlib) read as one stream.
@@ -244,18 +245,26 @@ export interface ExpositionOptions {
   families?: readonly FamilyDef[];
   /** How long a rendering of the scrape-time families is reused. */
   dynamicResolutionMs?: number;
+  /**
+   * How long (real time) one rendering of the live registry is shared by the scrapes that
+   * arrive meanwhile, for the same snapshot. It costs ~1–3 ms of event loop per rendering;
+   * scrapers arriving together (a burst, or Prometheus HA pairs) share it instead of queueing
+   * one rendering each behind the others.
+   */
+  liveReuseMs?: number;
 }
 
 export class Exposition {
   private readonly staticFamilies: readonly FamilyDef[];
   private readonly dynamicFamilies: readonly FamilyDef[];
   private readonly dynamicResolutionMs: number;
+  private readonly liveReuseMs: number;
   private readonly liveOpenMetrics: Registry<OpenMetricsContentType>;
   private staticCache = new WeakMap<Snapshot, Partial<Record<ExpositionFormat, StaticEntry>>>();
 
   constructor(
     private readonly source: MetricsSource,
-    /** prom-client registry of the exporter's own and process metrics, rendered per scrape. */
+    /** prom-client registry of the exporter's own and process metrics (see liveReuseMs). */
     private readonly live: Registry<PrometheusContentType>,
     options: ExpositionOptions = {},
   ) {
@@ -263,6 +272,7 @@ export class Exposition {
     this.staticFamilies = families.filter((f) => !f.dynamic);
     this.dynamicFamilies = families.filter((f) => f.dynamic);
     this.dynamicResolutionMs = options.dynamicResolutionMs ?? 1000;
+    this.liveReuseMs = options.liveReuseMs ?? 100;
     this.liveOpenMetrics = Registry.merge([live]) as unknown as Registry<OpenMetricsContentType>;
     this.liveOpenMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   }
@@ -403,6 +413,24 @@ export class Exposition {
     this.prerenders.clear();
   }
 
+  private readonly liveCache = new Map<ExpositionFormat, { snapshot: Snapshot | undefined; atMs: number; part: Promise<Rendered> }>();
+
+  /** The live registry's text (exporter and process metrics), shared for liveReuseMs. */
+  private livePart(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Rendered> {
+    const atMs = performance.now();
+    const hit = this.liveCache.get(format);
+    if (hit && hit.snapshot === snapshot && atMs - hit.atMs < this.liveReuseMs) return hit.part;
+    const part = (async () => {
+      const text = format === 'openmetrics' ? `${(await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '')}# EOF\n` : await this.live.metrics();
+      return rendered([Buffer.from(text, 'utf8')]);
+    })();
+    this.liveCache.set(format, { snapshot, atMs, part });
+    part.catch(() => {
+      if (this.liveCache.get(format)?.part === part) this.liveCache.delete(format);
+    });
+    return part;
+  }
+
   /** The body of one scrape as chunks to write in order (gzip: one gzip member per part). */
   async body(format: ExpositionFormat, compressed: boolean): Promise<Buffer[]> {
     const wanted = this.requested.get(format) ?? { plain: false, gzip: false };
@@ -411,9 +439,9 @@ export class Exposition {
     this.requested.set(format, wanted);
     const snapshot = this.source.snapshot();
     const nowMs = this.source.now();
-    const liveText = format === 'openmetrics' ? (await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '') : await this.live.metrics();
+    const live = this.livePart(snapshot, format);
     const staticBody = compressed ? await this.staticGzip(snapshot, format) : await this.staticText(snapshot, format);
-    const rest = [await this.dynamicPart(snapshot, format, nowMs), rendered([Buffer.from(format === 'openmetrics' ? `${liveText}# EOF\n` : liveText, 'utf8')])];
+    const rest = [await this.dynamicPart(snapshot, format, nowMs), await live];
     if (!compressed) return [...staticBody, ...rest.flatMap((p) => p.text)];
     return [...staticBody, ...(await Promise.all(rest.map((p) => p.gzip()))).flat()];
   }

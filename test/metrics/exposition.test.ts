@@ -5,6 +5,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
+import { Gauge } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
@@ -81,6 +82,33 @@ describe('snapshot exposition', () => {
     clock.advance(1000);
     const lag = valueOf(await zipped(), 'dbs_backup_lag_seconds', series);
     expect(lag).toBeCloseTo(Math.floor(clock.now() / 1000) - endS, 6);
+  });
+
+  it("scrapes arriving together share one rendering of the exporter's own metrics; 100 ms later, or after a new cycle, it is rendered again", async () => {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let renders = 0;
+    new Gauge({
+      name: 'test_live_renders',
+      help: 'How often the live registry was collected.',
+      registers: [exporter.metrics.live],
+      collect() {
+        renders += 1;
+        this.set(renders);
+      },
+    });
+    try {
+      await sleep(150); // past any rendering an earlier test left
+      const together = await Promise.all([1, 2, 3].map(() => exporter.metrics.render('text')));
+      expect(renders).toBe(1);
+      for (const text of together) expect(valueOf(parseExposition(text), 'test_live_renders', {})).toBe(1);
+      await sleep(150);
+      expect(valueOf(parseExposition(await exporter.metrics.render('text')), 'test_live_renders', {})).toBe(2);
+      clock.advance(60_000);
+      await exporter.runCycle();
+      expect(valueOf(parseExposition(await exporter.metrics.render('text')), 'test_live_renders', {})).toBe(3);
+    } finally {
+      exporter.metrics.live.removeSingleMetric('test_live_renders');
+    }
   });
 
   it('gzip is a stream of members that decodes to the same text', async () => {
