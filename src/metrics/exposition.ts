@@ -10,7 +10,9 @@
  *  - families whose values depend on the time of the scrape (lag) keep, per snapshot, each
  *    sample's labels and timestamp; their numbers are formatted at most once per
  *    `dynamicResolutionMs` (default 1 s), as of the start of that second, shared by the
- *    scrapes in it, and rendered ahead while scrapes come every second;
+ *    scrapes in it, and rendered ahead while scrapes come every second; they are written
+ *    as bytes into pooled buffers that a later second reuses once no response still sends
+ *    them (lease/release), so steady scraping allocates no new memory for them;
  *  - the exporter's own counters, histograms and process metrics come from prom-client
  *    (a few hundred lines, ~1–3 ms), rendered per scrape but shared by the scrapes that
  *    arrive within `liveReuseMs` (default 100 ms) of one another for the same snapshot.
@@ -19,7 +21,7 @@
  * gzip.Reader used by Prometheus, curl, Node's zlib) read as one stream.
  */
 import { once } from 'node:events';
-import { constants as zlibConstants, createGzip } from 'node:zlib';
+import { type ZlibOptions, constants as zlibConstants, createGzip } from 'node:zlib';
 import { type OpenMetricsContentType, type PrometheusContentType, Registry } from 'prom-client';
 import type { Snapshot } from '../collector/snapshot.js';
 import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES, elapsedSeconds } from './families.js';
@@ -177,20 +179,30 @@ class DynamicTemplate {
     }
   }
 
-  async render(nowMs: number): Promise<Buffer[]> {
+  /**
+   * The text as of nowMs. Buffers of CHUNK_BYTES come from `alloc` and are listed in `bases`
+   * (the caller may recycle them once nothing reads the text any more).
+   */
+  async render(nowMs: number, alloc: () => Buffer = () => Buffer.allocUnsafe(CHUNK_BYTES), bases: Buffer[] = []): Promise<Buffer[]> {
     const chunks: Buffer[] = [];
-    let out = Buffer.allocUnsafe(CHUNK_BYTES);
+    const fresh = () => {
+      const buffer = alloc();
+      bases.push(buffer);
+      return buffer;
+    };
+    let out = fresh();
     let pos = 0;
     const room = (bytes: number) => {
       if (pos + bytes <= out.length) return;
       if (pos > 0) chunks.push(out.subarray(0, pos));
-      out = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, bytes));
+      // A head longer than a chunk (label values of ~64 KiB) gets a buffer of its own.
+      out = bytes <= CHUNK_BYTES ? fresh() : Buffer.allocUnsafe(bytes);
       pos = 0;
     };
     for (const part of this.parts) {
       if ('family' in part) {
         if (pos > 0) chunks.push(out.subarray(0, pos));
-        out = Buffer.allocUnsafe(CHUNK_BYTES);
+        out = fresh();
         pos = 0;
         chunks.push(...(await renderFamilies([part.family], this.snapshot, nowMs, this.format, undefined, this.prefixes)));
         continue;
@@ -259,18 +271,31 @@ export async function renderFamilies(
  * chunks. The per-cycle part uses zlib's default level; parts rendered every second (lag, the
  * exporter's own metrics) use level 1, which is several times faster for ~15% more bytes.
  */
-export function gzipChunks(chunks: readonly Buffer[], level: number = zlibConstants.Z_DEFAULT_COMPRESSION): Promise<Buffer[]> {
-  return gzipStream(async (write) => {
-    for (const chunk of chunks) await write(chunk);
-  }, level);
+export function gzipChunks(chunks: readonly Buffer[], level: number = zlibConstants.Z_DEFAULT_COMPRESSION, options: ZlibOptions = {}): Promise<Buffer[]> {
+  return gzipStream(
+    async (write) => {
+      for (const chunk of chunks) await write(chunk);
+    },
+    level,
+    options,
+  );
 }
+
+/**
+ * zlib memory for parts of a few dozen KiB (the exporter's own metrics): a 4 KiB window and
+ * small hash tables, ~24 KiB instead of ~260 KiB per stream. Node reports zlib's memory to V8
+ * as external memory, which counts towards the old-generation limit: a stream per rendering
+ * at the default sizes started a full GC every few seconds under steady scraping.
+ */
+export const SMALL_PART_ZLIB: ZlibOptions = { windowBits: 12, memLevel: 4 };
 
 /** gzip of what `produce` writes, taken as it comes (a write waits while zlib is behind). */
 export async function gzipStream(
   produce: (write: (chunk: Buffer) => Promise<void>) => Promise<unknown>,
   level: number = zlibConstants.Z_DEFAULT_COMPRESSION,
+  options: ZlibOptions = {},
 ): Promise<Buffer[]> {
-  const zip = createGzip({ level });
+  const zip = createGzip({ ...options, level });
   const out: Buffer[] = [];
   zip.on('data', (data: Buffer) => out.push(data));
   const ended = once(zip, 'end');
@@ -297,19 +322,55 @@ interface Rendered {
   text: Buffer[];
   /** Gzip form, made on first use. */
   gzip(): Promise<Buffer[]>;
+  /** Someone reads `text` (a response being written): its buffers must not be reused. */
+  hold(): void;
+  release(): void;
+  /** Out of the cache: once nobody holds it, its pooled buffers go back to the pool. */
+  evict(): void;
 }
 
-/** Text rendered per scrape or per second, and its fast gzip on first use. */
-function rendered(text: Buffer[]): Rendered {
+/**
+ * Text rendered per scrape or per second, and its fast gzip on first use. `recycle` takes the
+ * pooled buffers behind `text` back once the part is evicted and no reader holds it.
+ */
+function rendered(text: Buffer[], zlibOptions: ZlibOptions = {}, recycle?: () => void): Rendered {
   let zipped: Promise<Buffer[]> | undefined;
-  return {
+  let holders = 0;
+  let evicted = false;
+  const maybeRecycle = () => {
+    if (evicted && holders === 0 && recycle) {
+      recycle();
+      recycle = undefined;
+    }
+  };
+  const part: Rendered = {
     text,
     gzip() {
-      zipped ??= gzipChunks(text, zlibConstants.Z_BEST_SPEED);
+      if (!zipped) {
+        // zlib reads the text on the thread pool: held until it has.
+        part.hold();
+        zipped = gzipChunks(text, zlibConstants.Z_BEST_SPEED, zlibOptions);
+        zipped.then(part.release, part.release);
+      }
       return zipped;
     },
+    hold() {
+      holders += 1;
+    },
+    release() {
+      holders -= 1;
+      maybeRecycle();
+    },
+    evict() {
+      evicted = true;
+      maybeRecycle();
+    },
   };
+  return part;
 }
+
+/** Most pooled CHUNK_BYTES buffers kept for the per-second renderings (2 MiB). */
+const POOL_MAX_BUFFERS = 32;
 
 export interface ExpositionOptions {
   families?: readonly FamilyDef[];
@@ -425,6 +486,20 @@ export class Exposition {
     return (byFormat[format] ??= new DynamicTemplate(this.dynamicFamilies, snapshot, format, this.prefixes(snapshot)));
   }
 
+  /**
+   * CHUNK_BYTES buffers of evicted per-second renderings that no response still writes, reused
+   * by the next rendering. Fresh buffers would be ~1 MiB of new ArrayBuffers a second at 5,000
+   * plans while scraped; V8 counts external memory allocated since the last full GC against
+   * the old-generation limit, and that alone started a full GC every ~6 s (pauses of 10-40 ms).
+   */
+  private readonly chunkPool: Buffer[] = [];
+  private readonly allocChunk = (): Buffer => this.chunkPool.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+
+  private recycleChunks(bases: Buffer[]): void {
+    for (const buffer of bases) if (this.chunkPool.length < POOL_MAX_BUFFERS) this.chunkPool.push(buffer);
+    bases.length = 0;
+  }
+
   /** Renderings of the scrape-time families by snapshot, format and second (the few newest). */
   private readonly dynamicCache = new Map<string, Promise<Rendered>>();
   /** Per format, the second of the last scrape. */
@@ -436,13 +511,15 @@ export class Exposition {
     const key = `${snapshot?.cycle ?? -1}:${snapshot?.completedAtMs ?? 0}:${format}:${slot}`;
     let value = this.dynamicCache.get(key);
     if (!value) {
+      const bases: Buffer[] = [];
       value = this.template(snapshot, format)
-        .render(slot * this.dynamicResolutionMs)
-        .then(rendered);
+        .render(slot * this.dynamicResolutionMs, this.allocChunk, bases)
+        .then((text) => rendered(text, {}, () => this.recycleChunks(bases)));
       this.dynamicCache.set(key, value);
-      for (const old of this.dynamicCache.keys()) {
+      for (const [oldKey, old] of this.dynamicCache) {
         if (this.dynamicCache.size <= 4) break;
-        this.dynamicCache.delete(old);
+        this.dynamicCache.delete(oldKey);
+        old.then((part) => part.evict()).catch(() => undefined);
       }
     }
     return value;
@@ -492,7 +569,7 @@ export class Exposition {
     if (hit && hit.snapshot === snapshot && atMs - hit.atMs < this.liveReuseMs) return hit.part;
     const part = (async () => {
       const text = format === 'openmetrics' ? `${(await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '')}# EOF\n` : await this.live.metrics();
-      return rendered([Buffer.from(text, 'utf8')]);
+      return rendered([Buffer.from(text, 'utf8')], SMALL_PART_ZLIB);
     })();
     this.liveCache.set(format, { snapshot, atMs, part });
     part.catch(() => {
@@ -501,8 +578,19 @@ export class Exposition {
     return part;
   }
 
-  /** The body of one scrape as chunks to write in order (gzip: one gzip member per part). */
+  /**
+   * The body of one scrape as chunks to write in order (gzip: one gzip member per part). The
+   * chunks stay valid for good; a caller that writes them out over time should use lease().
+   */
   async body(format: ExpositionFormat, compressed: boolean): Promise<Buffer[]> {
+    return (await this.lease(format, compressed)).chunks;
+  }
+
+  /**
+   * The body of one scrape, valid until release(): a server calls it once the response is
+   * done with the bytes (finished or aborted), so the buffers can serve a later second.
+   */
+  async lease(format: ExpositionFormat, compressed: boolean): Promise<{ chunks: Buffer[]; release(): void }> {
     const wanted = this.requested.get(format) ?? { plain: false, gzip: false };
     if (compressed) wanted.gzip = true;
     else wanted.plain = true;
@@ -512,7 +600,16 @@ export class Exposition {
     const live = this.livePart(snapshot, format);
     const staticBody = compressed ? await this.staticGzip(snapshot, format) : await this.staticText(snapshot, format);
     const rest = [await this.dynamicPart(snapshot, format, nowMs), await live];
-    if (!compressed) return [...staticBody, ...rest.flatMap((p) => p.text)];
-    return [...staticBody, ...(await Promise.all(rest.map((p) => p.gzip()))).flat()];
+    if (compressed) return { chunks: [...staticBody, ...(await Promise.all(rest.map((p) => p.gzip()))).flat()], release() {} };
+    for (const part of rest) part.hold();
+    let released = false;
+    return {
+      chunks: [...staticBody, ...rest.flatMap((p) => p.text)],
+      release() {
+        if (released) return;
+        released = true;
+        for (const part of rest) part.release();
+      },
+    };
   }
 }

@@ -66,7 +66,9 @@ export function createApp(options: AppOptions): Express {
     const format = formatFor(req);
     const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
     try {
-      const chunks = await options.exposition.body(format, gzip);
+      const { chunks, release } = await options.exposition.lease(format, gzip);
+      // Once the response is done with the bytes (sent, or the client went away).
+      res.once('close', release);
       res.setHeader('Content-Type', CONTENT_TYPES[format]);
       res.setHeader('Vary', 'Accept-Encoding');
       if (gzip) res.setHeader('Content-Encoding', 'gzip');

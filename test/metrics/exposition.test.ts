@@ -111,6 +111,31 @@ describe('snapshot exposition', () => {
     }
   });
 
+  it('a body being written keeps its bytes while later seconds are rendered; once released, its buffers serve a later second', async () => {
+    const exposition = exporter.metrics.exposition;
+    const lagChunks = (chunks: Buffer[]) => chunks.filter((c) => c.includes('dbs_backup_lag_seconds{'));
+    clock.advance(1000 - (clock.now() % 1000));
+    const held = await exposition.lease('text', false);
+    const bytes = Buffer.concat(held.chunks);
+    const heldBuffers = new Set(lagChunks(held.chunks).map((c) => c.buffer));
+    expect(heldBuffers.size).toBeGreaterThan(0);
+    // Six more seconds, each scraped and released: the held second leaves the cache.
+    for (let i = 0; i < 6; i++) {
+      clock.advance(1000);
+      (await exposition.lease('text', false)).release();
+    }
+    expect(Buffer.concat(held.chunks).equals(bytes)).toBe(true);
+    held.release();
+    const reused = new Set<ArrayBufferLike>();
+    for (let i = 0; i < 6; i++) {
+      clock.advance(1000);
+      const lease = await exposition.lease('text', false);
+      for (const c of lagChunks(lease.chunks)) if (heldBuffers.has(c.buffer)) reused.add(c.buffer);
+      lease.release();
+    }
+    expect(reused.size).toBeGreaterThan(0);
+  });
+
   it('gzip is a stream of members that decodes to the same text', async () => {
     const plain = Buffer.concat(await exporter.metrics.exposition.body('text', false)).toString();
     const zipped = Buffer.concat(await exporter.metrics.exposition.body('text', true));
