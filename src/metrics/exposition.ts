@@ -282,10 +282,10 @@ export function gzipChunks(chunks: readonly Buffer[], level: number = zlibConsta
 }
 
 /**
- * zlib memory for parts of a few dozen KiB (the exporter's own metrics): a 4 KiB window and
- * small hash tables, ~24 KiB instead of ~260 KiB per stream. Node reports zlib's memory to V8
- * as external memory, which counts towards the old-generation limit: a stream per rendering
- * at the default sizes started a full GC every few seconds under steady scraping.
+ * zlib memory for parts of a few dozen KiB (the exporter's own metrics, gzipped up to ten
+ * times a second): a 4 KiB window and small hash tables, ~24 KiB instead of ~260 KiB per
+ * stream. Node reports zlib's memory to V8 as external memory, which counts towards the
+ * old-generation limit (the lag buffers, not this, were what started full GCs: see chunkPool).
  */
 export const SMALL_PART_ZLIB: ZlibOptions = { windowBits: 12, memLevel: 4 };
 
