@@ -599,17 +599,25 @@ export class Exposition {
     const nowMs = this.source.now();
     const live = this.livePart(snapshot, format);
     const staticBody = compressed ? await this.staticGzip(snapshot, format) : await this.staticText(snapshot, format);
-    const rest = [await this.dynamicPart(snapshot, format, nowMs), await live];
-    if (compressed) return { chunks: [...staticBody, ...(await Promise.all(rest.map((p) => p.gzip()))).flat()], release() {} };
-    for (const part of rest) part.hold();
-    let released = false;
-    return {
-      chunks: [...staticBody, ...rest.flatMap((p) => p.text)],
-      release() {
-        if (released) return;
-        released = true;
-        for (const part of rest) part.release();
-      },
+    // Held from the moment it is had (only the per-second part has pooled buffers): until the
+    // response is done with its text, or until its gzip is made.
+    const dynamic = await this.dynamicPart(snapshot, format, nowMs);
+    dynamic.hold();
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      dynamic.release();
     };
+    try {
+      const rest = [dynamic, await live];
+      if (!compressed) return { chunks: [...staticBody, ...rest.flatMap((p) => p.text)], release };
+      const zipped = await Promise.all(rest.map((p) => p.gzip()));
+      release();
+      return { chunks: [...staticBody, ...zipped.flat()], release() {} };
+    } catch (err) {
+      release();
+      throw err;
+    }
   }
 }
