@@ -164,10 +164,43 @@ function bytes(value: number | undefined): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : 0;
 }
 
+/**
+ * A tracked job always has the same fields in the same order, so every one shares one hidden
+ * class (an object spread plus two new keys gave each job its own: three extra heap objects a job).
+ */
+function trackedJob(job: ObservedJob, counted: boolean, lastProgressMs: number): TrackedJob {
+  return {
+    id: job.id,
+    rawStatus: job.rawStatus,
+    state: job.state,
+    startMs: job.startMs,
+    endMs: job.endMs,
+    sizeBytes: job.sizeBytes,
+    storageClass: job.storageClass,
+    expiryMs: job.expiryMs,
+    counted,
+    lastProgressMs,
+  };
+}
+
+/**
+ * One string per distinct value of a field with a handful of values (BackupStatus, plan status,
+ * database type, ...), not one per parsed item: thousands of tracked jobs and plans would
+ * otherwise each hold their own copy. Bounded, so a DBS that sends a new value every time
+ * cannot grow it.
+ */
+const sharedStrings = new Map<string, string>();
+function shared(raw: string): string {
+  const known = sharedStrings.get(raw);
+  if (known !== undefined) return known;
+  if (sharedStrings.size < 256 && raw.length <= 32) sharedStrings.set(raw, raw);
+  return raw;
+}
+
 export function observeFullBackup(file: FullBackupFile): ObservedJob {
   return {
     id: file.BackupSetId,
-    rawStatus: file.BackupStatus,
+    rawStatus: shared(file.BackupStatus),
     state: normaliseJobState('full', file.BackupStatus),
     startMs: millis(file.StartTime),
     endMs: millis(file.EndTime) ?? millis(file.FinishTime),
@@ -180,7 +213,7 @@ export function observeFullBackup(file: FullBackupFile): ObservedJob {
 export function observeIncrementBackup(file: IncrementBackupFile): ObservedJob {
   return {
     id: file.BackupSetId,
-    rawStatus: file.BackupStatus,
+    rawStatus: shared(file.BackupStatus),
     state: normaliseJobState('incremental', file.BackupStatus),
     startMs: millis(file.StartTime),
     endMs: millis(file.EndTime),
@@ -267,7 +300,7 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
     }
     // An unchanged job keeps its object: a steady poll re-lists the overlap window, and
     // fresh copies of the same jobs every cycle would all end up as old-generation garbage.
-    jobs.set(job.id, before && before.counted === counted && before.lastProgressMs === lastProgressMs && sameJob(before, job) ? before : { ...job, counted, lastProgressMs });
+    jobs.set(job.id, before && before.counted === counted && before.lastProgressMs === lastProgressMs && sameJob(before, job) ? before : trackedJob(job, counted, lastProgressMs));
     if (job.startMs !== undefined) watermarkMs = Math.max(watermarkMs ?? job.startMs, job.startMs);
     const endMs = job.endMs ?? job.startMs;
     if (job.state === 'succeeded' && endMs !== undefined) {
@@ -389,7 +422,100 @@ export interface RunningJobSummary {
   sizeBytes: number;
 }
 
-export interface BackupTypeSummary {
+/* Layout of a packed summary: one array of doubles per backup type of a plan. */
+const S = JOB_STATES.length;
+const C = STORAGE_CLASSES.length;
+const AT_JOBS = 0;
+const AT_SETS = AT_JOBS + S;
+const AT_SET_BYTES = AT_SETS + C;
+/** lastSuccess: endMs (NaN = none), startMs, sizeBytes, expiryMs (NaN = not given). */
+const AT_LAST = AT_SET_BYTES + C;
+const AT_FAILURE = AT_LAST + 4;
+/** running: sinceMs (NaN = none), lastProgressMs, sizeBytes. */
+const AT_RUNNING = AT_FAILURE + 1;
+const AT_TOTALS = AT_RUNNING + 3;
+const SUMMARY_WIDTH = AT_TOTALS + 3;
+
+function record<K extends string>(keys: readonly K[], values: readonly number[], at: number): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = values[at + i]!;
+  return out;
+}
+
+const present = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
+
+/**
+ * What the metrics read about one backup type of a plan. Every value is a number, so a summary
+ * is one array of doubles (unboxed, two heap objects) rather than a tree of small objects: a
+ * 5,000-plan fleet keeps 10,000 of them, and the garbage collector's full marking pauses grow
+ * with the number of objects it walks. The getters build the familiar shapes on demand (the
+ * static part of the exposition reads each once per snapshot).
+ */
+export class BackupTypeSummary {
+  /** @internal use summariseUntil() */
+  constructor(private readonly values: readonly number[]) {}
+
+  get lastSuccess(): JobOutcome | undefined {
+    const v = this.values;
+    const endMs = present(v[AT_LAST]!);
+    if (endMs === undefined) return undefined;
+    const startMs = present(v[AT_LAST + 1]!);
+    const expiryMs = present(v[AT_LAST + 3]!);
+    return { endMs, ...(startMs !== undefined ? { startMs } : {}), sizeBytes: v[AT_LAST + 2]!, ...(expiryMs !== undefined ? { expiryMs } : {}) };
+  }
+
+  get lastFailureEndMs(): number | undefined {
+    return present(this.values[AT_FAILURE]!);
+  }
+
+  get running(): RunningJobSummary | undefined {
+    const v = this.values;
+    const sinceMs = present(v[AT_RUNNING]!);
+    return sinceMs === undefined ? undefined : { sinceMs, lastProgressMs: v[AT_RUNNING + 1]!, sizeBytes: v[AT_RUNNING + 2]! };
+  }
+
+  get jobsByState(): Record<JobState, number> {
+    return record(JOB_STATES, this.values, AT_JOBS);
+  }
+
+  get setsByStorage(): Record<StorageClass, number> {
+    return record(STORAGE_CLASSES, this.values, AT_SETS);
+  }
+
+  get setBytesByStorage(): Record<StorageClass, number> {
+    return record(STORAGE_CLASSES, this.values, AT_SET_BYTES);
+  }
+
+  get succeededTotal(): number {
+    return this.values[AT_TOTALS]!;
+  }
+
+  get failedTotal(): number {
+    return this.values[AT_TOTALS + 1]!;
+  }
+
+  get succeededBytesTotal(): number {
+    return this.values[AT_TOTALS + 2]!;
+  }
+
+  /** The summary as plain data (what JSON.stringify shows), absent values left out. */
+  toJSON(): SummaryView {
+    const { lastSuccess, lastFailureEndMs, running } = this;
+    return {
+      ...(lastSuccess ? { lastSuccess } : {}),
+      ...(lastFailureEndMs !== undefined ? { lastFailureEndMs } : {}),
+      ...(running ? { running } : {}),
+      jobsByState: this.jobsByState,
+      setsByStorage: this.setsByStorage,
+      setBytesByStorage: this.setBytesByStorage,
+      succeededTotal: this.succeededTotal,
+      failedTotal: this.failedTotal,
+      succeededBytesTotal: this.succeededBytesTotal,
+    };
+  }
+}
+
+export interface SummaryView {
   lastSuccess?: JobOutcome;
   lastFailureEndMs?: number;
   running?: RunningJobSummary;
@@ -399,10 +525,6 @@ export interface BackupTypeSummary {
   succeededTotal: number;
   failedTotal: number;
   succeededBytesTotal: number;
-}
-
-function zeroes<K extends string>(keys: readonly K[]): Record<K, number> {
-  return Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 }
 
 export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSummary {
@@ -416,15 +538,16 @@ export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSumm
  */
 export function summariseUntil(state: BackupTypeState, nowMs: number): { summary: BackupTypeSummary; validUntilMs: number } {
   let validUntilMs = Infinity;
-  const jobsByState = zeroes(JOB_STATES);
-  const setsByStorage = zeroes(STORAGE_CLASSES);
-  const setBytesByStorage = zeroes(STORAGE_CLASSES);
+  // Doubles from the start (NaN = absent), so V8 stores them unboxed in one backing array.
+  const v: number[] = new Array<number>(SUMMARY_WIDTH).fill(NaN);
+  v.fill(0, AT_JOBS, AT_LAST);
   let running: TrackedJob | undefined;
   for (const job of state.jobs.values()) {
-    jobsByState[job.state] += 1;
+    v[AT_JOBS + JOB_STATE_INDEX[job.state]]! += 1;
     if (job.state === 'succeeded' && (job.expiryMs === undefined || job.expiryMs > nowMs)) {
-      setsByStorage[job.storageClass] += 1;
-      setBytesByStorage[job.storageClass] += job.sizeBytes;
+      const storage = STORAGE_INDEX[job.storageClass];
+      v[AT_SETS + storage]! += 1;
+      v[AT_SET_BYTES + storage]! += job.sizeBytes;
       if (job.expiryMs !== undefined && job.expiryMs < validUntilMs) validUntilMs = job.expiryMs;
     }
     // Of several running jobs, report the one that has gone longest without progress:
@@ -434,29 +557,32 @@ export function summariseUntil(state: BackupTypeState, nowMs: number): { summary
   const { archive } = state;
   for (let i = 0; i < archive.length; i++) {
     const jobState = archive.state(i);
-    jobsByState[jobState] += 1;
+    v[AT_JOBS + JOB_STATE_INDEX[jobState]]! += 1;
     const expiry = archive.expiryMs(i);
     if (jobState === 'succeeded' && (Number.isNaN(expiry) || expiry > nowMs)) {
-      const storage = archive.storage(i);
-      setsByStorage[storage] += 1;
-      setBytesByStorage[storage] += archive.sizeBytes(i);
+      const storage = STORAGE_INDEX[archive.storage(i)];
+      v[AT_SETS + storage]! += 1;
+      v[AT_SET_BYTES + storage]! += archive.sizeBytes(i);
       if (expiry < validUntilMs) validUntilMs = expiry;
     }
   }
-  const summary: BackupTypeSummary = {
-    ...(state.lastSuccess ? { lastSuccess: state.lastSuccess } : {}),
-    ...(state.lastFailureEndMs !== undefined ? { lastFailureEndMs: state.lastFailureEndMs } : {}),
-    ...(running
-      ? { running: { sinceMs: running.startMs ?? running.lastProgressMs, lastProgressMs: running.lastProgressMs, sizeBytes: running.sizeBytes } }
-      : {}),
-    jobsByState,
-    setsByStorage,
-    setBytesByStorage,
-    succeededTotal: state.succeededTotal,
-    failedTotal: state.failedTotal,
-    succeededBytesTotal: state.succeededBytesTotal,
-  };
-  return { summary, validUntilMs };
+  const last = state.lastSuccess;
+  if (last) {
+    v[AT_LAST] = last.endMs;
+    v[AT_LAST + 1] = last.startMs ?? NaN;
+    v[AT_LAST + 2] = last.sizeBytes;
+    v[AT_LAST + 3] = last.expiryMs ?? NaN;
+  }
+  v[AT_FAILURE] = state.lastFailureEndMs ?? NaN;
+  if (running) {
+    v[AT_RUNNING] = running.startMs ?? running.lastProgressMs;
+    v[AT_RUNNING + 1] = running.lastProgressMs;
+    v[AT_RUNNING + 2] = running.sizeBytes;
+  }
+  v[AT_TOTALS] = state.succeededTotal;
+  v[AT_TOTALS + 1] = state.failedTotal;
+  v[AT_TOTALS + 2] = state.succeededBytesTotal;
+  return { summary: new BackupTypeSummary(v), validUntilMs };
 }
 
 /* ---------------- plan-level ---------------- */
@@ -490,10 +616,10 @@ export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {
   return {
     planId: detail.BackupPlanId,
     name: detail.BackupPlanName ?? '',
-    status: detail.BackupPlanStatus,
-    backupMethod: detail.BackupMethod ?? '',
-    databaseType: detail.DatabaseType ?? '',
-    instanceType: detail.SourceEndpointInstanceType ?? '',
+    status: shared(detail.BackupPlanStatus),
+    backupMethod: shared(detail.BackupMethod ?? ''),
+    databaseType: shared(detail.DatabaseType ?? ''),
+    instanceType: shared(detail.SourceEndpointInstanceType ?? ''),
     instanceId: detail.SourceEndpointInstanceID ?? '',
     ...(begin !== undefined ? { restorableStartMs: begin } : {}),
     ...(end !== undefined ? { restorableEndMs: end } : {}),
