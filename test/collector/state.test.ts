@@ -248,3 +248,25 @@ describe('steady polls reuse what did not change', () => {
     expect(summariseUntil(s, T0 + 5 * H).validUntilMs).toBe(Infinity);
   });
 });
+
+describe('packed summary', () => {
+  it('reads back every value it packed, and leaves out what DBS did not give', () => {
+    let s = mergeJobs(undefined, [job('a', 'succeeded', T0, { endMs: T0 + 60_000, sizeBytes: 2 ** 40 + 3, expiryMs: T0 + 9 * H, storageClass: 'ia' }), job('b', 'failed', T0 + H, { endMs: T0 + H + 5 })], ctx(T0 + 2 * H));
+    s = mergeJobs(s, [job('c', 'succeeded', T0 + 2 * H, { endMs: T0 + 2 * H + 7, sizeBytes: 11 }), job('d', 'running', T0 + 2 * H, { sizeBytes: 4 })], ctx(T0 + 3 * H, T0 + 2 * H));
+    expect(summarise(s, T0 + 3 * H).toJSON()).toEqual({
+      lastSuccess: { endMs: T0 + 2 * H + 7, startMs: T0 + 2 * H, sizeBytes: 11 },
+      lastFailureEndMs: T0 + H + 5,
+      running: { sinceMs: T0 + 2 * H, lastProgressMs: T0 + 3 * H, sizeBytes: 4 },
+      jobsByState: { pending: 0, running: 1, succeeded: 2, failed: 1, unknown: 0 },
+      setsByStorage: { standard: 1, ia: 1, archive: 0, unknown: 0 },
+      setBytesByStorage: { standard: 11, ia: 2 ** 40 + 3, archive: 0, unknown: 0 },
+      succeededTotal: 1,
+      failedTotal: 0,
+      succeededBytesTotal: 11,
+    });
+    const empty = summarise(mergeJobs(undefined, [], ctx(T0)), T0);
+    expect([empty.lastSuccess, empty.lastFailureEndMs, empty.running]).toEqual([undefined, undefined, undefined]);
+    expect(Object.keys(empty.toJSON())).not.toContain('lastSuccess');
+    expect(summarise(mergeJobs(undefined, [job('e', 'succeeded', T0, { startMs: undefined, endMs: T0 + 1 })], ctx(T0 + H)), T0 + H).lastSuccess).toEqual({ endMs: T0 + 1, sizeBytes: 0 });
+  });
+});
