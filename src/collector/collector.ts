@@ -14,7 +14,7 @@ import { type PollSettings, pollPlan } from './poll.js';
 import { type Shard, inShard } from './shard.js';
 import { type PlanSelection, isPlanSelected } from '../config/plans.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
-import { type BackupTypeState, type BackupTypeSummary, type PlanState, planInfoFromDetail, summariseUntil } from './state.js';
+import { type PlanState, planInfoFromDetail } from './state.js';
 import type { BackupType } from './status.js';
 
 export interface CollectorTarget {
@@ -161,15 +161,6 @@ export class Collector {
     this.deps.logger.warn({ backup_type: backupType, status: rawStatus, backup_plan_id: planId }, 'unknown backup job status from DBS; reported as state="unknown"');
   }
 
-  /** Summaries by state object: a plan whose poll changed nothing keeps its state, and so its summary. */
-  private readonly summaries = new WeakMap<BackupTypeState, { summary: BackupTypeSummary; validUntilMs: number }>();
-
-  private summary(state: BackupTypeState, now: number): BackupTypeSummary {
-    let cached = this.summaries.get(state);
-    if (!cached || now >= cached.validUntilMs) this.summaries.set(state, (cached = summariseUntil(state, now)));
-    return cached.summary;
-  }
-
   /** A finished, immutable view of the current state, for the metrics to read (built in slices). */
   async snapshot(): Promise<Snapshot> {
     const now = this.deps.now();
@@ -186,7 +177,7 @@ export class Collector {
         const types: PlanSnapshot['types'] = {};
         if (fresh) {
           for (const [backupType, typeState] of Object.entries(state.byType) as Array<[BackupType, NonNullable<PlanState['byType'][BackupType]>]>) {
-            types[backupType] = this.summary(typeState, now);
+            types[backupType] = typeState.summaryAt(now);
           }
           count += 1;
         }

@@ -17,6 +17,9 @@ import {
   normaliseStorageClass,
 } from './status.js';
 
+/** A number kept in a double array, where NaN stands for "not set". */
+const present = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
+
 /** One backup job as DBS reported it, in the exporter's vocabulary. */
 export interface ObservedJob {
   id: string;
@@ -29,12 +32,70 @@ export interface ObservedJob {
   expiryMs?: number;
 }
 
-/** A job in the tracked window. */
-export interface TrackedJob extends ObservedJob {
-  /** Already reflected in the _total counters (or part of the first poll's baseline). */
-  counted: boolean;
+/**
+ * A job in the tracked window. Its numbers (epoch milliseconds, bytes) are kept in one array of
+ * doubles: as object fields V8 would box each as a heap object of its own (~12,000 tracked jobs
+ * at 5,000 plans, walked by every full GC).
+ */
+export class TrackedJob implements ObservedJob {
+  private constructor(
+    readonly id: string,
+    readonly rawStatus: string,
+    readonly state: JobState,
+    readonly storageClass: StorageClass,
+    /** Already reflected in the _total counters (or part of the first poll's baseline). */
+    readonly counted: boolean,
+    /** startMs, endMs, sizeBytes, expiryMs, lastProgressMs (NaN = not given). */
+    private readonly n: readonly number[],
+  ) {}
+
+  static of(job: ObservedJob, counted: boolean, lastProgressMs: number): TrackedJob {
+    const n: number[] = new Array<number>(5).fill(NaN);
+    n[0] = job.startMs ?? NaN;
+    n[1] = job.endMs ?? NaN;
+    n[2] = job.sizeBytes;
+    n[3] = job.expiryMs ?? NaN;
+    n[4] = lastProgressMs;
+    return new TrackedJob(job.id, job.rawStatus, job.state, job.storageClass, counted, n);
+  }
+
+  get startMs(): number | undefined {
+    return present(this.n[0]!);
+  }
+
+  get endMs(): number | undefined {
+    return present(this.n[1]!);
+  }
+
+  get sizeBytes(): number {
+    return this.n[2]!;
+  }
+
+  get expiryMs(): number | undefined {
+    return present(this.n[3]!);
+  }
+
   /** Poll time (ms) at which BackupSize was last seen to grow. */
-  lastProgressMs: number;
+  get lastProgressMs(): number {
+    return this.n[4]!;
+  }
+
+  /** The job as plain data (what JSON.stringify shows), unset values left out. */
+  toJSON(): ObservedJob & { counted: boolean; lastProgressMs: number } {
+    const { startMs, endMs, expiryMs } = this;
+    return {
+      id: this.id,
+      rawStatus: this.rawStatus,
+      state: this.state,
+      ...(startMs !== undefined ? { startMs } : {}),
+      ...(endMs !== undefined ? { endMs } : {}),
+      sizeBytes: this.sizeBytes,
+      storageClass: this.storageClass,
+      ...(expiryMs !== undefined ? { expiryMs } : {}),
+      counted: this.counted,
+      lastProgressMs: this.lastProgressMs,
+    };
+  }
 }
 
 export interface JobOutcome {
@@ -137,7 +198,8 @@ class ArchiveBuilder {
   }
 }
 
-export interface BackupTypeState {
+/** The fields of a BackupTypeState, as plain data. */
+export interface BackupTypeFields {
   /** Jobs DBS may still report on: unfinished, or inside the range the next poll asks for. */
   jobs: ReadonlyMap<string, TrackedJob>;
   archive: ArchivedJobs;
@@ -152,6 +214,120 @@ export interface BackupTypeState {
   succeededBytesTotal: number;
 }
 
+/* Layout of a state's numbers: one array of doubles (NaN = not set). */
+const ST_ARCHIVED_BEFORE = 0;
+const ST_WATERMARK = 1;
+const ST_LAST_FAILURE = 2;
+const ST_SUCCEEDED = 3;
+const ST_FAILED = 4;
+const ST_SUCCEEDED_BYTES = 5;
+/** lastSuccess: endMs (NaN = none), startMs, sizeBytes, expiryMs. */
+const ST_LAST = 6;
+const STATE_WIDTH = ST_LAST + 4;
+
+/**
+ * What the exporter remembers about one backup type of a plan. Immutable (mergeJobs makes the
+ * next one). Its numbers live in one array of doubles rather than as object fields: V8 boxes
+ * every double field (epoch milliseconds, byte counts) as a heap object of its own, and a
+ * 5,000-plan fleet keeps 10,000 states between cycles, all walked by every full GC.
+ */
+export class BackupTypeState implements BackupTypeFields {
+  /** The summary last derived from this state (valid until its validUntilMs). */
+  private memo: BackupTypeSummary | undefined;
+
+  private constructor(
+    readonly jobs: ReadonlyMap<string, TrackedJob>,
+    readonly archive: ArchivedJobs,
+    private readonly n: readonly number[],
+  ) {}
+
+  static of(fields: BackupTypeFields): BackupTypeState {
+    const n: number[] = new Array<number>(STATE_WIDTH).fill(NaN);
+    n[ST_ARCHIVED_BEFORE] = fields.archivedBeforeMs ?? NaN;
+    n[ST_WATERMARK] = fields.watermarkMs ?? NaN;
+    n[ST_LAST_FAILURE] = fields.lastFailureEndMs ?? NaN;
+    n[ST_SUCCEEDED] = fields.succeededTotal;
+    n[ST_FAILED] = fields.failedTotal;
+    n[ST_SUCCEEDED_BYTES] = fields.succeededBytesTotal;
+    const last = fields.lastSuccess;
+    if (last) {
+      n[ST_LAST] = last.endMs;
+      n[ST_LAST + 1] = last.startMs ?? NaN;
+      n[ST_LAST + 2] = last.sizeBytes;
+      n[ST_LAST + 3] = last.expiryMs ?? NaN;
+    }
+    return new BackupTypeState(fields.jobs, fields.archive, n);
+  }
+
+  get archivedBeforeMs(): number | undefined {
+    return present(this.n[ST_ARCHIVED_BEFORE]!);
+  }
+
+  get watermarkMs(): number | undefined {
+    return present(this.n[ST_WATERMARK]!);
+  }
+
+  get lastSuccess(): JobOutcome | undefined {
+    return outcomeAt(this.n, ST_LAST);
+  }
+
+  get lastFailureEndMs(): number | undefined {
+    return present(this.n[ST_LAST_FAILURE]!);
+  }
+
+  get succeededTotal(): number {
+    return this.n[ST_SUCCEEDED]!;
+  }
+
+  get failedTotal(): number {
+    return this.n[ST_FAILED]!;
+  }
+
+  get succeededBytesTotal(): number {
+    return this.n[ST_SUCCEEDED_BYTES]!;
+  }
+
+  /** The state as plain data (what JSON.stringify shows), unset values left out. */
+  toJSON(): BackupTypeFields {
+    const { archivedBeforeMs, watermarkMs, lastSuccess, lastFailureEndMs } = this;
+    return {
+      jobs: this.jobs,
+      archive: this.archive,
+      ...(archivedBeforeMs !== undefined ? { archivedBeforeMs } : {}),
+      ...(watermarkMs !== undefined ? { watermarkMs } : {}),
+      ...(lastSuccess !== undefined ? { lastSuccess } : {}),
+      ...(lastFailureEndMs !== undefined ? { lastFailureEndMs } : {}),
+      succeededTotal: this.succeededTotal,
+      failedTotal: this.failedTotal,
+      succeededBytesTotal: this.succeededBytesTotal,
+    };
+  }
+
+  /** @internal the numbers, for comparing two states. */
+  sameNumbers(other: BackupTypeState): boolean {
+    for (let i = 0; i < STATE_WIDTH; i++) if (!Object.is(this.n[i], other.n[i])) return false;
+    return true;
+  }
+
+  /**
+   * The summary at nowMs, derived once and kept on the state while it is valid: a plan whose
+   * poll changed nothing keeps its state, and so its summary (no walk over its archive).
+   */
+  summaryAt(nowMs: number): BackupTypeSummary {
+    if (!this.memo || nowMs >= this.memo.validUntilMs) this.memo = summariseUntil(this, nowMs).summary;
+    return this.memo;
+  }
+}
+
+/** The JobOutcome packed at `at` (endMs NaN = none). */
+function outcomeAt(v: readonly number[], at: number): JobOutcome | undefined {
+  const endMs = present(v[at]!);
+  if (endMs === undefined) return undefined;
+  const startMs = present(v[at + 1]!);
+  const expiryMs = present(v[at + 3]!);
+  return { endMs, ...(startMs !== undefined ? { startMs } : {}), sizeBytes: v[at + 2]!, ...(expiryMs !== undefined ? { expiryMs } : {}) };
+}
+
 const JOB_STATE_INDEX = Object.fromEntries(JOB_STATES.map((state, i) => [state, i])) as Record<JobState, number>;
 const STORAGE_INDEX = Object.fromEntries(STORAGE_CLASSES.map((storage, i) => [storage, i])) as Record<StorageClass, number>;
 
@@ -162,25 +338,6 @@ function millis(value: number | undefined): number | undefined {
 
 function bytes(value: number | undefined): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : 0;
-}
-
-/**
- * A tracked job always has the same fields in the same order, so every one shares one hidden
- * class (an object spread plus two new keys gave each job its own: three extra heap objects a job).
- */
-function trackedJob(job: ObservedJob, counted: boolean, lastProgressMs: number): TrackedJob {
-  return {
-    id: job.id,
-    rawStatus: job.rawStatus,
-    state: job.state,
-    startMs: job.startMs,
-    endMs: job.endMs,
-    sizeBytes: job.sizeBytes,
-    storageClass: job.storageClass,
-    expiryMs: job.expiryMs,
-    counted,
-    lastProgressMs,
-  };
 }
 
 /**
@@ -300,7 +457,7 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
     }
     // An unchanged job keeps its object: a steady poll re-lists the overlap window, and
     // fresh copies of the same jobs every cycle would all end up as old-generation garbage.
-    jobs.set(job.id, before && before.counted === counted && before.lastProgressMs === lastProgressMs && sameJob(before, job) ? before : trackedJob(job, counted, lastProgressMs));
+    jobs.set(job.id, before && before.counted === counted && before.lastProgressMs === lastProgressMs && sameJob(before, job) ? before : TrackedJob.of(job, counted, lastProgressMs));
     if (job.startMs !== undefined) watermarkMs = Math.max(watermarkMs ?? job.startMs, job.startMs);
     const endMs = job.endMs ?? job.startMs;
     if (job.state === 'succeeded' && endMs !== undefined) {
@@ -331,7 +488,7 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
   const nextStart =
     ctx.overlapMs === undefined
       ? ctx.fetchStartMs
-      : nextFetchStartMs({ jobs, watermarkMs, archive: ArchivedJobs.EMPTY, succeededTotal: 0, failedTotal: 0, succeededBytesTotal: 0 }, {
+      : nextFetchStartMs({ jobs, watermarkMs }, {
           nowMs: ctx.nowMs,
           lookbackMs: ctx.nowMs - ctx.windowStartMs,
           overlapMs: ctx.overlapMs,
@@ -367,24 +524,7 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
   }
   const archivedUpTo = Math.max(archivedBeforeMs ?? -Infinity, archiveBeforeMs);
 
-  // Nothing changed: keep the previous state object, so what was derived from it (summaries)
-  // is reused too.
-  if (
-    prev &&
-    archive === previous &&
-    archivedUpTo === prev.archivedBeforeMs &&
-    watermarkMs === prev.watermarkMs &&
-    lastSuccess === prev.lastSuccess &&
-    lastFailureEndMs === prev.lastFailureEndMs &&
-    succeededTotal === prev.succeededTotal &&
-    failedTotal === prev.failedTotal &&
-    succeededBytesTotal === prev.succeededBytesTotal &&
-    sameEntries(jobs, prev.jobs)
-  ) {
-    return prev;
-  }
-
-  return {
+  const next = BackupTypeState.of({
     jobs,
     archive,
     archivedBeforeMs: archivedUpTo,
@@ -394,7 +534,11 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
     succeededTotal,
     failedTotal,
     succeededBytesTotal,
-  };
+  });
+  // Nothing changed: keep the previous state object, so what was derived from it (its summary)
+  // is reused too.
+  if (prev && archive === previous && prev.sameNumbers(next) && sameEntries(jobs, prev.jobs)) return prev;
+  return next;
 }
 
 /**
@@ -402,7 +546,10 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
  * arrivals, clock skew), but never after the oldest job that has not finished yet, so
  * running jobs are re-read until they end.
  */
-export function nextFetchStartMs(state: BackupTypeState | undefined, ctx: { nowMs: number; lookbackMs: number; overlapMs: number }): number {
+export function nextFetchStartMs(
+  state: Pick<BackupTypeFields, 'jobs' | 'watermarkMs'> | undefined,
+  ctx: { nowMs: number; lookbackMs: number; overlapMs: number },
+): number {
   const initial = ctx.nowMs - ctx.lookbackMs;
   if (!state || state.watermarkMs === undefined) return initial;
   let start = Math.min(state.watermarkMs - ctx.overlapMs, ctx.nowMs - ctx.overlapMs);
@@ -434,15 +581,15 @@ const AT_FAILURE = AT_LAST + 4;
 /** running: sinceMs (NaN = none), lastProgressMs, sizeBytes. */
 const AT_RUNNING = AT_FAILURE + 1;
 const AT_TOTALS = AT_RUNNING + 3;
-const SUMMARY_WIDTH = AT_TOTALS + 3;
+/** When the summary stops being true by itself (Infinity: never). */
+const AT_VALID_UNTIL = AT_TOTALS + 3;
+const SUMMARY_WIDTH = AT_VALID_UNTIL + 1;
 
 function record<K extends string>(keys: readonly K[], values: readonly number[], at: number): Record<K, number> {
   const out = {} as Record<K, number>;
   for (let i = 0; i < keys.length; i++) out[keys[i]!] = values[at + i]!;
   return out;
 }
-
-const present = (value: number): number | undefined => (Number.isNaN(value) ? undefined : value);
 
 /**
  * What the metrics read about one backup type of a plan. Every value is a number, so a summary
@@ -456,12 +603,12 @@ export class BackupTypeSummary {
   constructor(private readonly values: readonly number[]) {}
 
   get lastSuccess(): JobOutcome | undefined {
-    const v = this.values;
-    const endMs = present(v[AT_LAST]!);
-    if (endMs === undefined) return undefined;
-    const startMs = present(v[AT_LAST + 1]!);
-    const expiryMs = present(v[AT_LAST + 3]!);
-    return { endMs, ...(startMs !== undefined ? { startMs } : {}), sizeBytes: v[AT_LAST + 2]!, ...(expiryMs !== undefined ? { expiryMs } : {}) };
+    return outcomeAt(this.values, AT_LAST);
+  }
+
+  /** The first time after the summary was made at which it changes by itself (the next expiry of a counted backup set). */
+  get validUntilMs(): number {
+    return this.values[AT_VALID_UNTIL]!;
   }
 
   get lastFailureEndMs(): number | undefined {
@@ -582,6 +729,7 @@ export function summariseUntil(state: BackupTypeState, nowMs: number): { summary
   v[AT_TOTALS] = state.succeededTotal;
   v[AT_TOTALS + 1] = state.failedTotal;
   v[AT_TOTALS + 2] = state.succeededBytesTotal;
+  v[AT_VALID_UNTIL] = validUntilMs;
   return { summary: new BackupTypeSummary(v), validUntilMs };
 }
 

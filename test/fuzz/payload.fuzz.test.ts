@@ -269,8 +269,8 @@ function throughState(action: DbsAction, items: readonly unknown[]): unknown[] {
   // A second poll where every job grew and some finished: counters and progress move.
   const later = observed.map((job, i) => ({ ...job, sizeBytes: job.sizeBytes * 2 + 1, state: i % 2 === 0 ? ('succeeded' as const) : job.state }));
   const next = mergeJobs(baseline, later, { ...ctx, nowMs: T0 + 5 * MIN });
-  // A summary is read through its public view (internally NaN marks an absent value).
-  return [observed, baseline, next, summarise(baseline, T0).toJSON(), summarise(next, T0 + 5 * MIN).toJSON()];
+  // States and summaries are read through their public view (inside, NaN marks an absent value).
+  return [observed, baseline.toJSON(), next.toJSON(), summarise(baseline, T0).toJSON(), summarise(next, T0 + 5 * MIN).toJSON()];
 }
 
 describe('DBS response fuzzing, in process', () => {

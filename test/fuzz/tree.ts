@@ -61,6 +61,9 @@ export function nonFiniteNumbers(value: unknown, prefix = '', seen = new Set<unk
   }
   if (value === null || typeof value !== 'object' || seen.has(value)) return out;
   seen.add(value);
+  // Like JSON.stringify: an object with toJSON (packed state, summaries) is walked as its public view.
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function' && !(value instanceof Map)) return nonFiniteNumbers(toJSON.call(value), prefix, seen, out);
   const entries: Array<[string, unknown]> =
     value instanceof Map ? [...value.entries()].map(([k, v]) => [String(k), v]) : Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
   for (const [key, child] of entries) nonFiniteNumbers(child, prefix ? `${prefix}.${key}` : key, seen, out);
