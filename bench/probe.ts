@@ -5,8 +5,8 @@
  */
 import { subscribe } from 'node:diagnostics_channel';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type Departures, type EventLoopDelay, type MemorySample, isIpcRequest, reply } from './harness/ipc.js';
-import { maxInWindow } from './harness/stats.js';
+import { type Departures, type EventLoopDelay, type MemorySample, type ServerResponses, isIpcRequest, reply } from './harness/ipc.js';
+import { maxInWindow, percentile } from './harness/stats.js';
 
 // 5 ms timer resolution: a block of B ms shows up as a delay of about B ms.
 const delay = monitorEventLoopDelay({ resolution: 5 });
@@ -23,6 +23,22 @@ let departures: number[] | undefined;
 subscribe('http.client.request.start', () => {
   if (departures && departures.length < 5_000_000) departures.push(performance.now());
 });
+
+/** Server-side response times (ms) since the last probe.reset; see ServerResponses. */
+const requestStarts = new WeakMap<object, number>();
+const responseTimes: number[] = [];
+subscribe('http.server.request.start', (message) => {
+  requestStarts.set((message as { response: object }).response, performance.now());
+});
+subscribe('http.server.response.finish', (message) => {
+  const started = requestStarts.get((message as { response: object }).response);
+  if (started !== undefined && responseTimes.length < 1_000_000) responseTimes.push(performance.now() - started);
+});
+
+function serverResponses(): ServerResponses {
+  const sorted = [...responseTimes].sort((a, b) => a - b);
+  return { count: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted.at(-1) ?? Number.NaN };
+}
 
 function eventLoopDelay(): EventLoopDelay {
   if (delay.count === 0) return { maxMs: 0, p99Ms: 0, p50Ms: 0, meanMs: 0, samples: 0 };
@@ -60,6 +76,7 @@ if (process.send) {
       case 'probe.reset':
         return reply(message, () => {
           delay.reset();
+          responseTimes.length = 0;
           // Send times are kept only when asked for (the poll section): recording them in every
           // cycle of the memory section would grow the very heap it measures.
           departures = message.args?.departures === true ? [] : undefined;
@@ -72,6 +89,8 @@ if (process.send) {
         }));
       case 'probe.eld':
         return reply(message, eventLoopDelay);
+      case 'probe.responses':
+        return reply(message, serverResponses);
       case 'probe.memory':
         return reply(message, memory);
       case 'probe.cpu':

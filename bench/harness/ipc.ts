@@ -40,6 +40,19 @@ export interface Departures {
   maxPer1010Ms: number;
 }
 
+/**
+ * Server-side time of the HTTP responses the process answered since the last probe.reset: from
+ * the request being read to the last byte handed to the kernel (node's
+ * `http.server.request.start` and `http.server.response.finish`). What the server itself took,
+ * free of how fast the load generator reads; absent in older results.
+ */
+export interface ServerResponses {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface EventLoopDelay {
   maxMs: number;
   p99Ms: number;

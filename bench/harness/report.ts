@@ -83,7 +83,13 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
       ]),
     ),
   );
-  out.push('', `Ratios of /metrics p99 latency, ${settings.durationS} s of autocannon per cell (req/s ratio: exporter ÷ in-memory).`, '');
+  out.push(
+    '',
+    `Ratios of /metrics p99 latency, ${settings.durationS} s of autocannon per cell (req/s ratio: exporter ÷ in-memory). ` +
+      'Server-side: the same ratio of response times measured inside each server (request read → last byte handed to the kernel), ' +
+      'free of how fast the load generator reads (at 16 gzip connections one autocannon process leaves some connections unread for seconds).',
+    '',
+  );
   const ratioRows: Array<Array<string | number>> = [];
   for (const s of scrapes) {
     for (const gzip of [false, true]) {
@@ -99,11 +105,17 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
           num(ratio(exporter.p99Ms, memory.p99Ms)),
           num(ratio(registry.p99Ms, exporter.p99Ms)),
           num(ratio(exporter.requestsPerSecond, memory.requestsPerSecond), 3),
+          num(ratio(exporter.serverSide?.p99Ms ?? Number.NaN, memory.serverSide?.p99Ms ?? Number.NaN)),
         ]);
       }
     }
   }
-  out.push(table(['plans', 'encoding', 'conns', 'exporter p99 ÷ in-memory p99', 'register.metrics() p99 ÷ exporter p99', 'exporter req/s ÷ in-memory req/s'], ratioRows));
+  out.push(
+    table(
+      ['plans', 'encoding', 'conns', 'exporter p99 ÷ in-memory p99', 'register.metrics() p99 ÷ exporter p99', 'exporter req/s ÷ in-memory req/s', 'server-side p99: exporter ÷ in-memory'],
+      ratioRows,
+    ),
+  );
   out.push('', 'Absolute values (event loop: delay inside the server process while the load ran).', '');
   const rows: Array<Array<string | number>> = [];
   for (const s of scrapes) {
@@ -120,11 +132,12 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
         kib(r.bytesPerResponse),
         num(r.eventLoop.maxMs, 1),
         num(r.eventLoop.p99Ms, 1),
+        num(r.serverSide?.p99Ms ?? Number.NaN),
         r.errors + r.non2xx,
       ]);
     }
   }
-  out.push(table(['plans', 'server', 'encoding', 'conns', 'responses', 'p50 ms', 'p99 ms', 'req/s', 'per response', 'loop max ms', 'loop p99 ms', 'errors'], rows));
+  out.push(table(['plans', 'server', 'encoding', 'conns', 'responses', 'p50 ms', 'p99 ms', 'req/s', 'per response', 'loop max ms', 'loop p99 ms', 'server-side p99 ms', 'errors'], rows));
   out.push('', 'Worst event-loop block in the exporter process while autocannon ran against it (all cells).', '');
   out.push(
     table(

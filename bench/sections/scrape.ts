@@ -12,7 +12,7 @@ import { gzipSync } from 'node:zlib';
 import { startSimulator } from '../../src/simulator/index.js';
 import { FAST_LIMITS, SIMULATOR_ENV, exporterConfigYaml } from '../harness/config.js';
 import { httpGet, waitFor200 } from '../harness/http.js';
-import type { EventLoopDelay } from '../harness/ipc.js';
+import type { EventLoopDelay, ServerResponses } from '../harness/ipc.js';
 import { type LoadResult, runLoad } from '../harness/load.js';
 import { Child, TMP_DIR, freePort, track } from '../harness/processes.js';
 
@@ -23,6 +23,8 @@ export interface ScrapeRun extends LoadResult {
   server: ScrapeServer;
   /** Event-loop delay inside the server's process while the load ran. */
   eventLoop: EventLoopDelay;
+  /** Response times measured inside the server (request read → last byte to the kernel); absent in older results. */
+  serverSide?: ServerResponses;
 }
 
 export interface ScrapeResult {
@@ -113,13 +115,15 @@ export async function benchScrape(options: ScrapeOptions): Promise<ScrapeResult>
           await child.request('probe.reset');
           const load = await runLoad({ url, connections, durationS: options.durationS, gzip, minResponses: connections, capS: options.capS });
           const eventLoop = await child.request<EventLoopDelay>('probe.eld', {}, 180_000);
+          const serverSide = await child.request<ServerResponses>('probe.responses', {}, 180_000);
           // Abandoned requests (in flight at the stop) may still be rendering: let them finish
           // before the next cell, so no server is measured while another one is busy.
           await child.settle();
-          runs.push({ server, ...load, eventLoop });
+          runs.push({ server, ...load, eventLoop, serverSide });
           log(
             `scrape ${plans}: ${server.padEnd(18)} gzip=${gzip ? 'y' : 'n'} c=${String(connections).padStart(2)}  ` +
-              `p50 ${load.p50Ms.toFixed(2)} ms  p99 ${load.p99Ms.toFixed(2)} ms  ${load.requestsPerSecond.toFixed(1)} req/s  n=${load.responses}  loop max ${eventLoop.maxMs.toFixed(1)} ms`,
+              `p50 ${load.p50Ms.toFixed(2)} ms  p99 ${load.p99Ms.toFixed(2)} ms  ${load.requestsPerSecond.toFixed(1)} req/s  n=${load.responses}  loop max ${eventLoop.maxMs.toFixed(1)} ms  ` +
+              `server-side p99 ${serverSide.p99Ms.toFixed(2)} ms`,
           );
         }
       }
