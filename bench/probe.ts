@@ -25,7 +25,8 @@ subscribe('http.client.request.start', () => {
 });
 
 /** Server-side response times (ms) since the last probe.reset; see ServerResponses. */
-const requestStarts = new WeakMap<object, number>();
+/** Requests read since the last probe.reset (a response started before it is not counted). */
+let requestStarts = new WeakMap<object, number>();
 const responseTimes: number[] = [];
 subscribe('http.server.request.start', (message) => {
   requestStarts.set((message as { response: object }).response, performance.now());
@@ -77,6 +78,7 @@ if (process.send) {
         return reply(message, () => {
           delay.reset();
           responseTimes.length = 0;
+          requestStarts = new WeakMap();
           // Send times are kept only when asked for (the poll section): recording them in every
           // cycle of the memory section would grow the very heap it measures.
           departures = message.args?.departures === true ? [] : undefined;
