@@ -51,6 +51,9 @@ export interface CycleReport {
   errors: Array<{ account: string; planId?: string; errorClass: string; code: string; message: string }>;
 }
 
+/** Archive rows summarised between yields to the event loop while a snapshot is built (~5 ms). */
+const SNAPSHOT_SLICE_ROWS = 20_000;
+
 export class Collector {
   private readonly runtimes: TargetRuntime[];
   private readonly warnedStatuses = new Set<string>();
@@ -164,15 +167,22 @@ export class Collector {
   /** A finished, immutable view of the current state, for the metrics to read (built in slices). */
   async snapshot(): Promise<Snapshot> {
     const now = this.deps.now();
-    let summarised = 0;
+    // Archive rows walked since the last yield (a summary of a changed state walks all of its rows).
+    let work = 0;
     const plans: PlanSnapshot[] = [];
     const targets: TargetSnapshot[] = [];
     for (const runtime of this.runtimes) {
       const { account, region } = runtime.target;
       let count = 0;
       for (const state of runtime.plans.values()) {
-        // Summaries walk every tracked job: yield now and then so scrapes are not held up.
-        if (++summarised % 250 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        // Summaries walk every tracked and archived job: yield every few milliseconds of that
+        // work so scrapes are not held up (by rows, not plans: plans' histories differ in length).
+        if (work >= SNAPSHOT_SLICE_ROWS) {
+          work = 0;
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        work += 1;
+        for (const typeState of Object.values(state.byType)) work += typeState.archive.length + typeState.jobs.size;
         const fresh = state.lastPollSuccessMs !== undefined && now - state.lastPollSuccessMs <= this.settings.maxStalenessMs;
         const types: PlanSnapshot['types'] = {};
         if (fresh) {

@@ -159,6 +159,31 @@ export class ArchivedJobs {
     return rows.length === 0 ? ArchivedJobs.EMPTY : new ArchivedJobs(rows);
   }
 
+  /**
+   * @internal Add every row to a summary's counters (read straight from the packed rows, no
+   * per-row lookups: at 5,000 plans a cycle's summaries walk ~1.5 million rows): jobs by state
+   * at `atJobs`; sets and bytes by storage at `atSets` / `atSetBytes` for succeeded, unexpired
+   * jobs. Returns the earliest expiry after nowMs (Infinity when none).
+   */
+  addTo(v: number[], nowMs: number, atJobs: number, atSets: number, atSetBytes: number): number {
+    const rows = this.rows;
+    let validUntilMs = Infinity;
+    for (let at = 0; at < rows.length; at += 3) {
+      const packed = rows[at + 2]!;
+      const low = packed % 256;
+      const stateIndex = low >> 4;
+      v[atJobs + stateIndex]! += 1;
+      if (stateIndex !== SUCCEEDED_INDEX) continue;
+      const expiry = Math.floor(packed / 256);
+      if (expiry !== 0 && expiry <= nowMs) continue;
+      const storage = low % 16;
+      v[atSets + storage]! += 1;
+      v[atSetBytes + storage]! += rows[at + 1]!;
+      if (expiry !== 0 && expiry < validUntilMs) validUntilMs = expiry;
+    }
+    return validUntilMs;
+  }
+
   /** @internal copy row i into a builder. */
   copyRow(i: number, to: ArchiveBuilder): void {
     to.pushRaw(this.rows[i * 3]!, this.rows[i * 3 + 1]!, this.rows[i * 3 + 2]!);
@@ -330,6 +355,7 @@ function outcomeAt(v: readonly number[], at: number): JobOutcome | undefined {
 
 const JOB_STATE_INDEX = Object.fromEntries(JOB_STATES.map((state, i) => [state, i])) as Record<JobState, number>;
 const STORAGE_INDEX = Object.fromEntries(STORAGE_CLASSES.map((storage, i) => [storage, i])) as Record<StorageClass, number>;
+const SUCCEEDED_INDEX = JOB_STATE_INDEX.succeeded;
 
 /** A timestamp DBS sends as 0, negative or absent means "not set". */
 function millis(value: number | undefined): number | undefined {
@@ -701,18 +727,7 @@ export function summariseUntil(state: BackupTypeState, nowMs: number): { summary
     // a stall must not hide behind a newer job that is moving.
     if (job.state === 'running' && (running === undefined || job.lastProgressMs < running.lastProgressMs)) running = job;
   }
-  const { archive } = state;
-  for (let i = 0; i < archive.length; i++) {
-    const jobState = archive.state(i);
-    v[AT_JOBS + JOB_STATE_INDEX[jobState]]! += 1;
-    const expiry = archive.expiryMs(i);
-    if (jobState === 'succeeded' && (Number.isNaN(expiry) || expiry > nowMs)) {
-      const storage = STORAGE_INDEX[archive.storage(i)];
-      v[AT_SETS + storage]! += 1;
-      v[AT_SET_BYTES + storage]! += archive.sizeBytes(i);
-      if (expiry < validUntilMs) validUntilMs = expiry;
-    }
-  }
+  validUntilMs = Math.min(validUntilMs, state.archive.addTo(v, nowMs, AT_JOBS, AT_SETS, AT_SET_BYTES));
   const last = state.lastSuccess;
   if (last) {
     v[AT_LAST] = last.endMs;

@@ -140,6 +140,9 @@ describe('archived jobs', () => {
     expect(archived.jobsByState).toEqual(tracked.jobsByState);
     expect(archived.setsByStorage).toEqual(tracked.setsByStorage);
     expect(archived.setBytesByStorage).toEqual(tracked.setBytesByStorage);
+    // The next change by itself is the first expiry, whether the job is tracked or archived.
+    expect(archived.validUntilMs).toBe(T0 + 2 * H);
+    expect(tracked.validUntilMs).toBe(T0 + 2 * H);
     // Half of them expire at T0+2h.
     s = mergeJobs(s, [], ctx(T0 + 3 * H, T0 + 3 * H - 600_000, T0 - H));
     expect(summarise(s, T0 + 3 * H).jobsByState.succeeded + summarise(s, T0 + 3 * H).jobsByState.failed).toBe(25);
