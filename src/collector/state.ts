@@ -274,13 +274,7 @@ export class BackupTypeState implements BackupTypeFields {
     n[ST_SUCCEEDED] = fields.succeededTotal;
     n[ST_FAILED] = fields.failedTotal;
     n[ST_SUCCEEDED_BYTES] = fields.succeededBytesTotal;
-    const last = fields.lastSuccess;
-    if (last) {
-      n[ST_LAST] = last.endMs;
-      n[ST_LAST + 1] = last.startMs ?? NaN;
-      n[ST_LAST + 2] = last.sizeBytes;
-      n[ST_LAST + 3] = last.expiryMs ?? NaN;
-    }
+    putOutcome(n, ST_LAST, fields.lastSuccess);
     return new BackupTypeState(fields.jobs, fields.archive, n);
   }
 
@@ -342,6 +336,15 @@ export class BackupTypeState implements BackupTypeFields {
     if (!this.memo || nowMs >= this.memo.validUntilMs) this.memo = summariseUntil(this, nowMs).summary;
     return this.memo;
   }
+}
+
+/** Packs a JobOutcome at `at`: endMs, startMs, sizeBytes, expiryMs (left NaN when there is none). */
+function putOutcome(v: number[], at: number, outcome: JobOutcome | undefined): void {
+  if (!outcome) return;
+  v[at] = outcome.endMs;
+  v[at + 1] = outcome.startMs ?? NaN;
+  v[at + 2] = outcome.sizeBytes;
+  v[at + 3] = outcome.expiryMs ?? NaN;
 }
 
 /** The JobOutcome packed at `at` (endMs NaN = none). */
@@ -728,13 +731,7 @@ export function summariseUntil(state: BackupTypeState, nowMs: number): { summary
     if (job.state === 'running' && (running === undefined || job.lastProgressMs < running.lastProgressMs)) running = job;
   }
   validUntilMs = Math.min(validUntilMs, state.archive.addTo(v, nowMs, AT_JOBS, AT_SETS, AT_SET_BYTES));
-  const last = state.lastSuccess;
-  if (last) {
-    v[AT_LAST] = last.endMs;
-    v[AT_LAST + 1] = last.startMs ?? NaN;
-    v[AT_LAST + 2] = last.sizeBytes;
-    v[AT_LAST + 3] = last.expiryMs ?? NaN;
-  }
+  putOutcome(v, AT_LAST, state.lastSuccess);
   v[AT_FAILURE] = state.lastFailureEndMs ?? NaN;
   if (running) {
     v[AT_RUNNING] = running.startMs ?? running.lastProgressMs;
