@@ -6,6 +6,16 @@
  * A cell runs for `durationS`, and past it until `minResponses` answers have come back (a large
  * fleet renders for seconds, and a fixed window would otherwise keep only the fast answers, or
  * none), but never past `capS`. Requests still in flight when it stops are not counted.
+ *
+ * Bodies are dropped as they arrive. autocannon keeps each response body as a string
+ * (`body += chunk`, for its verifyBody/expectBody options, which the harness does not use): a
+ * 2 MiB gzip body becomes a UTF-8 decode of binary into ~4 MiB of two-byte string per
+ * response, a 36 MiB plain body a 36 MiB string. With 16 connections that held autocannon's
+ * own event loop for 0.3–6 s and capped every server at ~15 gzip responses/s, so the cells
+ * measured the load generator (an in-memory server answering 2 MiB of gzip, 16 connections,
+ * 8 s: 49–64 responses, p99 2.4–6.3 s as autocannon ships; 1,505–1,524 responses, p99
+ * 222–244 ms with bodies dropped). Byte counts (`resBytes`) are kept: they come from the
+ * socket, not from the body string.
  */
 import autocannon from 'autocannon';
 import { percentile } from './stats.js';
@@ -38,6 +48,15 @@ export interface LoadResult {
   timeouts: number;
 }
 
+/** autocannon's per-connection client, as far as the harness touches it. */
+interface AutocannonClient {
+  pipelinedRequests: { addBody(data: unknown): void };
+}
+
+function dropBodies(client: unknown): void {
+  (client as AutocannonClient).pipelinedRequests.addBody = () => {};
+}
+
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let bytes = 0;
@@ -53,6 +72,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         // A large fleet renders for seconds; a request is only an error if it takes much longer.
         timeout: 120,
         headers: options.gzip ? { 'accept-encoding': 'gzip' } : {},
+        setupClient: dropBodies,
       },
       (err, result) => {
         clearTimeout(window);
