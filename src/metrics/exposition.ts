@@ -274,8 +274,8 @@ export async function renderFamilies(
 }
 
 /**
- * One gzip stream over the chunks, compressed on the thread pool, in zlib's 16 KiB output
- * chunks. The per-cycle part uses zlib's default level; parts rendered every second (lag, the
+ * One gzip stream over the chunks, compressed on the thread pool, as one buffer (see
+ * gzipStream). The per-cycle part uses zlib's default level; parts rendered every second (lag, the
  * exporter's own metrics) use level 1, which is several times faster for ~15% more bytes.
  */
 export function gzipChunks(chunks: readonly Buffer[], level: number = zlibConstants.Z_DEFAULT_COMPRESSION, options: ZlibOptions = {}): Promise<Buffer[]> {
@@ -296,7 +296,12 @@ export function gzipChunks(chunks: readonly Buffer[], level: number = zlibConsta
  */
 export const SMALL_PART_ZLIB: ZlibOptions = { windowBits: 12, memLevel: 4 };
 
-/** gzip of what `produce` writes, taken as it comes (a write waits while zlib is behind). */
+/**
+ * gzip of what `produce` writes, taken as it comes (a write waits while zlib is behind), as
+ * one buffer. zlib hands its output over in 16 KiB pieces; joined once here, a response writes
+ * one buffer per part instead of ~130 at 5,000 plans (2 MiB), which every scrape would
+ * otherwise pass through the stream and writev machinery again.
+ */
 export async function gzipStream(
   produce: (write: (chunk: Buffer) => Promise<void>) => Promise<unknown>,
   level: number = zlibConstants.Z_DEFAULT_COMPRESSION,
@@ -316,7 +321,7 @@ export async function gzipStream(
   }
   zip.end();
   await ended;
-  return out;
+  return out.length > 1 ? [Buffer.concat(out)] : out;
 }
 
 /** The per-cycle part of one snapshot in one format. */
