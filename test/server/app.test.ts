@@ -3,13 +3,14 @@
  * a manual clock, served by node:http on 127.0.0.1 and read with raw requests (fetch would
  * negotiate and undo gzip by itself).
  */
+import { once } from 'node:events';
 import { type Server, createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
-import { createApp } from '../../src/server/app.js';
+import { WRITE_BATCH_BYTES, createApp } from '../../src/server/app.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { find, parseExposition } from '../support/exposition.js';
 import { simulatorConfig } from '../support/simulator-config.js';
@@ -28,6 +29,8 @@ interface Served {
   exporter: Exporter;
   clock: ManualClock;
   get(path: string, headers?: Record<string, string>, method?: string): Promise<Response>;
+  hangUpMidBody(headers?: Record<string, string>): Promise<number>;
+  port: number;
 }
 
 interface Response {
@@ -37,9 +40,9 @@ interface Response {
   text: string;
 }
 
-async function serve(options: { telemetryPath?: string; version?: string } = {}): Promise<Served> {
+async function serve(options: { telemetryPath?: string; version?: string; plans?: number } = {}): Promise<Served> {
   const clock = new ManualClock(T0);
-  const sim = await startSimulator({ clock });
+  const sim = await startSimulator({ clock, scenario: options.plans ? { plans: options.plans, historyDays: 2 } : undefined });
   cleanup.push(() => sim.close());
   const config = simulatorConfig({ prod: sim }, ['defaults:', '  retries: { max_attempts: 1 }', '  rate_limit: { requests_per_second: 500 }']);
   const exporter = createExporter(config, { logger: silent, build: { version: options.version ?? '9.8.7' }, now: () => clock.now(), processMetrics: false });
@@ -74,7 +77,20 @@ async function serve(options: { telemetryPath?: string; version?: string } = {})
       req.on('error', reject);
       req.end();
     });
-  return { sim, exporter, clock, get };
+  /** Ask for /metrics on a raw connection, read until the first body bytes, and hang up. */
+  const hangUpMidBody = async (headers: Record<string, string> = {}) => {
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write(`GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`);
+    let seen = 0;
+    for await (const chunk of socket) {
+      seen += (chunk as Buffer).length;
+      if (seen > 64 * 1024) break;
+    }
+    socket.destroy();
+    return seen;
+  };
+  return { sim, exporter, clock, get, hangUpMidBody, port };
 }
 
 const sampleLines = (text: string) => text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
@@ -143,6 +159,38 @@ describe('/metrics', () => {
     expect(sampleLines(unzipped).length).toBeGreaterThan(100);
     expect(sampleLines(unzipped)).toEqual(sampleLines(plain.text));
     expect(plain.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('sends a body of many write batches whole, plain and gzip, to scrapers reading at once', async () => {
+    const { exporter, get } = await serve({ plans: 250 });
+    await exporter.runCycle();
+    const expected = Buffer.concat(await exporter.metrics.exposition.body('text', false));
+    expect(expected.length).toBeGreaterThan(WRITE_BATCH_BYTES);
+    const answers = await Promise.all([get('/metrics'), get('/metrics'), get('/metrics', { 'accept-encoding': 'gzip' })]);
+    for (const res of answers.slice(0, 2)) {
+      expect(res.status).toBe(200);
+      expect(Number(res.headers['content-length'])).toBe(res.body.length);
+      expect(res.body.equals(expected)).toBe(true);
+    }
+    const zipped = answers[2]!;
+    expect(Number(zipped.headers['content-length'])).toBe(zipped.body.length);
+    expect(sampleLines(gunzipSync(zipped.body).toString('utf8'))).toEqual(sampleLines(expected.toString('utf8')));
+    expect(find(parseExposition(expected.toString('utf8')), 'dbs_backup_plan_info', { account: 'prod' })).toHaveLength(250);
+  });
+
+  it('keeps serving when a scraper hangs up in the middle of a body: the next scrapes are whole', async () => {
+    const { exporter, get, hangUpMidBody } = await serve({ plans: 250 });
+    await exporter.runCycle();
+    const whole = await get('/metrics');
+    for (let i = 0; i < 3; i++) {
+      expect(await hangUpMidBody()).toBeLessThan(whole.body.length);
+      await hangUpMidBody({ 'accept-encoding': 'gzip' });
+    }
+    const after = await get('/metrics');
+    expect(after.status).toBe(200);
+    expect(after.body.equals(whole.body)).toBe(true);
+    const zipped = await get('/metrics', { 'accept-encoding': 'gzip' });
+    expect(sampleLines(gunzipSync(zipped.body).toString('utf8'))).toEqual(sampleLines(whole.text));
   });
 
   it('is served under a configured telemetry path, and the default path is then 404', async () => {
