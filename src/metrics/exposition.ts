@@ -274,8 +274,8 @@ export async function renderFamilies(
 }
 
 /**
- * One gzip stream over the chunks, compressed on the thread pool, as one buffer (see
- * gzipStream). The per-cycle part uses zlib's default level; parts rendered every second (lag, the
+ * One gzip stream over the chunks, compressed on the thread pool, in zlib's 16 KiB output
+ * chunks. The per-cycle part uses zlib's default level; parts rendered every second (lag, the
  * exporter's own metrics) use level 1, which is several times faster for ~15% more bytes.
  */
 export function gzipChunks(chunks: readonly Buffer[], level: number = zlibConstants.Z_DEFAULT_COMPRESSION, options: ZlibOptions = {}): Promise<Buffer[]> {
@@ -296,12 +296,7 @@ export function gzipChunks(chunks: readonly Buffer[], level: number = zlibConsta
  */
 export const SMALL_PART_ZLIB: ZlibOptions = { windowBits: 12, memLevel: 4 };
 
-/**
- * gzip of what `produce` writes, taken as it comes (a write waits while zlib is behind), as
- * one buffer. zlib hands its output over in 16 KiB pieces; joined once here, a response writes
- * one buffer per part instead of ~130 at 5,000 plans (2 MiB), which every scrape would
- * otherwise pass through the stream and writev machinery again.
- */
+/** gzip of what `produce` writes, taken as it comes (a write waits while zlib is behind). */
 export async function gzipStream(
   produce: (write: (chunk: Buffer) => Promise<void>) => Promise<unknown>,
   level: number = zlibConstants.Z_DEFAULT_COMPRESSION,
@@ -321,7 +316,7 @@ export async function gzipStream(
   }
   zip.end();
   await ended;
-  return out.length > 1 ? [Buffer.concat(out)] : out;
+  return out;
 }
 
 /** The per-cycle part of one snapshot in one format. */
@@ -467,24 +462,32 @@ export class Exposition {
   }
 
   /**
-   * The gzip form. Unless some scraper has asked for plain text in this format, the text is
+   * The gzip form, joined into one buffer (zlib hands it over in 16 KiB pieces: ~130 at 5,000
+   * plans, which every gzip scrape would otherwise pass through the stream and writev machinery
+   * again; joined once per cycle). The per-second parts stay in zlib's pieces: joining those
+   * would allocate their size again every second, and new Buffers count against V8's
+   * old-generation limit (see chunkPool). Unless some scraper has asked for plain text in this format, the text is
    * let go once compressed: Prometheus always asks for gzip, and at 5,000 plans the text is
    * ~36 MiB against ~2 MiB of gzip. A later plain scrape renders the text again (and keeps it).
    */
   private staticGzip(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Buffer[]> {
     if (!snapshot) return gzipChunks([]);
     const entry = this.staticEntry(snapshot, format);
-    entry.gzip ??= (async () => {
+    entry.gzip ??= (async (): Promise<Buffer[]> => {
       if (entry.text === undefined && !this.requested.get(format)?.plain) {
         // Nobody reads the text: render it straight into the gzip stream, a chunk at a time,
         // instead of holding all of it (~36 MiB at 5,000 plans) until it is compressed.
-        return gzipStream((write) =>
-          renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format, undefined, this.prefixes(snapshot), write),
-        );
+        return [
+          Buffer.concat(
+            await gzipStream((write) =>
+              renderFamilies(this.staticFamilies, snapshot, snapshot.completedAtMs, format, undefined, this.prefixes(snapshot), write),
+            ),
+          ),
+        ];
       }
       const zipped = await gzipChunks(await this.staticText(snapshot, format));
       if (!this.requested.get(format)?.plain) delete entry.text;
-      return zipped;
+      return [Buffer.concat(zipped)];
     })();
     return entry.gzip;
   }

@@ -60,9 +60,11 @@ async function writeBody(res: Response, chunks: readonly Buffer[]): Promise<void
       if (batch < WRITE_BATCH_BYTES) continue;
       batch = 0;
       res.uncork();
-      // The kernel may take a whole batch at once (a fast reader): yield anyway, or the whole
-      // body would still go in one turn of the event loop.
-      await (res.writableNeedDrain ? drainedOrClosed(res) : setImmediatePromise());
+      // Wait for 'drain' only while bytes are still queued. When the kernel took the whole
+      // batch at once (a fast reader), 'drain' still comes (the corked writes passed the
+      // high-water mark), but from process.nextTick: waiting for it chained every batch in
+      // one turn of the event loop (40-80 ms stalls, 4 plain scrapers, 5,000 plans).
+      await (res.writableNeedDrain && res.writableLength > 0 ? drainedOrClosed(res) : setImmediatePromise());
       if (res.destroyed) return;
       res.cork();
     }
