@@ -25,6 +25,7 @@ const USAGE = `usage: npm run bench -- [options]
   --quick                short smoke run: 1 s per load cell, 20 memory cycles
   --sections <s,s,…>     any of ${SECTIONS.join(',')} (default all)
   --duration <s>         seconds of load per scrape cell (default 5; quick 1)
+  --repeats <n>          runs of each in-memory and exporter scrape cell, interleaved; the median p99 is reported (default 1)
   --cycles <n>           steady memory cycles (default 200; quick 20)
   --merge                keep the fleet sizes and sections of the previous latest.json that this run does not measure
   --cell-cap <s>         hard stop of one load cell that waits for slow answers (default 120; quick 15)
@@ -46,6 +47,7 @@ function settingsFrom(argv: string[]): BenchSettings {
       quick: { type: 'boolean', default: false },
       sections: { type: 'string' },
       duration: { type: 'string' },
+      repeats: { type: 'string' },
       cycles: { type: 'string' },
       'memory-budget': { type: 'string' },
       'cell-cap': { type: 'string' },
@@ -72,6 +74,7 @@ function settingsFrom(argv: string[]): BenchSettings {
     sections,
     durationS: one('--duration', values.duration, quick ? 1 : 5),
     connections: [1, 4, 16],
+    repeats: one('--repeats', values.repeats, 1),
     cellCapS: one('--cell-cap', values['cell-cap'], quick ? 15 : 120),
     cycles: one('--cycles', values.cycles, quick ? 20 : 200),
     memoryBudgetS: one('--memory-budget', values['memory-budget'], quick ? 60 : 480),
@@ -84,7 +87,7 @@ const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOStr
 async function runSection(section: Section, plans: number, settings: BenchSettings, fleet: FleetResult): Promise<void> {
   switch (section) {
     case 'scrape':
-      fleet.scrape = await benchScrape({ plans, durationS: settings.durationS, capS: settings.cellCapS, connections: settings.connections, log });
+      fleet.scrape = await benchScrape({ plans, durationS: settings.durationS, capS: settings.cellCapS, connections: settings.connections, repeats: settings.repeats, log });
       return;
     case 'poll':
       fleet.poll = await benchPoll({ plans, log });

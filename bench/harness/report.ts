@@ -14,6 +14,8 @@ export interface BenchSettings {
   sections: string[];
   durationS: number;
   connections: number[];
+  /** Runs per in-memory/exporter scrape cell (absent in results from before --repeats: 1). */
+  repeats?: number;
   cellCapS: number;
   cycles: number;
   memoryBudgetS: number;
@@ -61,8 +63,30 @@ const kib = (bytes: number) => `${num(bytes / 1024, 1)} KiB`;
 const mib = (bytes: number) => `${num(bytes / 2 ** 20, 1)} MiB`;
 const signedKib = (bytes: number) => (Number.isFinite(bytes) ? `${bytes >= 0 ? '+' : ''}${num(bytes / 1024, 1)}` : '–');
 
-function find(runs: ScrapeRun[], server: ScrapeRun['server'], gzip: boolean, connections: number): ScrapeRun | undefined {
-  return runs.find((r) => r.server === server && r.gzip === gzip && r.connections === connections);
+/** One cell over its repeats: medians of p99, req/s and server-side p99 (a single run is its own median). */
+interface Cell {
+  p99Ms: number;
+  requestsPerSecond: number;
+  serverSideP99Ms: number;
+  p99s: number[];
+}
+
+function median(values: number[]): number {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function find(runs: ScrapeRun[], server: ScrapeRun['server'], gzip: boolean, connections: number): Cell | undefined {
+  const mine = runs.filter((r) => r.server === server && r.gzip === gzip && r.connections === connections);
+  if (mine.length === 0) return undefined;
+  return {
+    p99Ms: median(mine.map((r) => r.p99Ms)),
+    requestsPerSecond: median(mine.map((r) => r.requestsPerSecond)),
+    serverSideP99Ms: median(mine.map((r) => r.serverSide?.p99Ms ?? Number.NaN)),
+    p99s: mine.map((r) => r.p99Ms),
+  };
 }
 
 function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
@@ -85,7 +109,9 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
   );
   out.push(
     '',
-    `Ratios of /metrics p99 latency, ${settings.durationS} s of autocannon per cell (req/s ratio: exporter ÷ in-memory). ` +
+    `Ratios of /metrics p99 latency, ${settings.durationS} s of autocannon per cell` +
+      ((settings.repeats ?? 1) > 1 ? `, in-memory and exporter cells run ${settings.repeats} times interleaved, ratios of the median p99 (register.metrics() once)` : '') +
+      ' (req/s ratio: exporter ÷ in-memory). ' +
       'Server-side: the same ratio of response times measured inside each server (request read → last byte handed to the kernel), ' +
       'free of how fast the load generator reads (at 16 gzip connections one autocannon process leaves some connections unread for seconds).',
     '',
@@ -105,14 +131,15 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
           num(ratio(exporter.p99Ms, memory.p99Ms)),
           num(ratio(registry.p99Ms, exporter.p99Ms)),
           num(ratio(exporter.requestsPerSecond, memory.requestsPerSecond), 3),
-          num(ratio(exporter.serverSide?.p99Ms ?? Number.NaN, memory.serverSide?.p99Ms ?? Number.NaN)),
+          num(ratio(exporter.serverSideP99Ms, memory.serverSideP99Ms)),
+          exporter.p99s.length > 1 ? exporter.p99s.map((v, i) => num(ratio(v, memory.p99s[i] ?? Number.NaN))).join(' / ') : '–',
         ]);
       }
     }
   }
   out.push(
     table(
-      ['plans', 'encoding', 'conns', 'exporter p99 ÷ in-memory p99', 'register.metrics() p99 ÷ exporter p99', 'exporter req/s ÷ in-memory req/s', 'server-side p99: exporter ÷ in-memory'],
+      ['plans', 'encoding', 'conns', 'exporter p99 ÷ in-memory p99', 'register.metrics() p99 ÷ exporter p99', 'exporter req/s ÷ in-memory req/s', 'server-side p99: exporter ÷ in-memory', 'p99 ratio of each repeat (side by side)'],
       ratioRows,
     ),
   );
@@ -122,7 +149,7 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
     for (const r of s.runs) {
       rows.push([
         int(s.plans),
-        r.server,
+        r.repeat !== undefined && (settings.repeats ?? 1) > 1 ? `${r.server} #${r.repeat + 1}` : r.server,
         r.gzip ? 'gzip' : 'plain',
         r.connections,
         int(r.responses),

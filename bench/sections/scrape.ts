@@ -25,6 +25,8 @@ export interface ScrapeRun extends LoadResult {
   eventLoop: EventLoopDelay;
   /** Response times measured inside the server (request read → last byte to the kernel); absent in older results. */
   serverSide?: ServerResponses;
+  /** Which repeat of the cell (0-based; absent in results from before --repeats). */
+  repeat?: number;
 }
 
 export interface ScrapeResult {
@@ -43,6 +45,12 @@ export interface ScrapeOptions {
   /** Hard stop of one load cell (see runLoad). */
   capS: number;
   connections: number[];
+  /**
+   * Runs of each in-memory and exporter cell, interleaved (in-memory, exporter, in-memory, …) so
+   * drift in the machine's speed hits both alike; the report takes the median p99 per cell.
+   * register.metrics() runs once (it is 20-70× slower; one run says that).
+   */
+  repeats?: number;
   log: (line: string) => void;
 }
 
@@ -110,7 +118,8 @@ export async function benchScrape(options: ScrapeOptions): Promise<ScrapeResult>
         await targets[server].child.settle();
       }
       for (const connections of options.connections) {
-        for (const server of SCRAPE_SERVERS) {
+        const order = Array.from({ length: options.repeats ?? 1 }, (_, repeat) => SCRAPE_SERVERS.filter((server) => repeat === 0 || server !== 'register.metrics()').map((server) => ({ server, repeat })));
+        for (const { server, repeat } of order.flat()) {
           const { url, child } = targets[server];
           await child.request('probe.reset');
           const load = await runLoad({ url, connections, durationS: options.durationS, gzip, minResponses: connections, capS: options.capS });
@@ -119,9 +128,9 @@ export async function benchScrape(options: ScrapeOptions): Promise<ScrapeResult>
           // Abandoned requests (in flight at the stop) may still be rendering: let them finish
           // before the next cell, so no server is measured while another one is busy.
           await child.settle();
-          runs.push({ server, ...load, eventLoop, serverSide });
+          runs.push({ server, ...load, eventLoop, serverSide, repeat });
           log(
-            `scrape ${plans}: ${server.padEnd(18)} gzip=${gzip ? 'y' : 'n'} c=${String(connections).padStart(2)}  ` +
+            `scrape ${plans}: ${server.padEnd(18)} gzip=${gzip ? 'y' : 'n'} c=${String(connections).padStart(2)} #${repeat + 1}  ` +
               `p50 ${load.p50Ms.toFixed(2)} ms  p99 ${load.p99Ms.toFixed(2)} ms  ${load.requestsPerSecond.toFixed(1)} req/s  n=${load.responses}  loop max ${eventLoop.maxMs.toFixed(1)} ms  ` +
               `server-side p99 ${serverSide.p99Ms.toFixed(2)} ms`,
           );
