@@ -48,7 +48,8 @@ export interface ScrapeOptions {
   /**
    * Runs of each in-memory and exporter cell, interleaved (in-memory, exporter, in-memory, …) so
    * drift in the machine's speed hits both alike; the report takes the median p99 per cell.
-   * register.metrics() runs once (it is 20-70× slower; one run says that).
+   * register.metrics() runs once per cell, after all the others (it is 20-900× slower; one run
+   * says that, and its leftovers disturbed the cells that followed it).
    */
   repeats?: number;
   log: (line: string) => void;
@@ -111,31 +112,39 @@ export async function benchScrape(options: ScrapeOptions): Promise<ScrapeResult>
     for (const server of SCRAPE_SERVERS) servedBytes[server] = (await httpGet(targets[server].url)).body.length;
 
     const runs: ScrapeRun[] = [];
+    const measure = async (server: ScrapeServer, gzip: boolean, connections: number, repeat: number) => {
+      const { url, child } = targets[server];
+      await child.request('probe.reset');
+      const load = await runLoad({ url, connections, durationS: options.durationS, gzip, minResponses: connections, capS: options.capS });
+      const eventLoop = await child.request<EventLoopDelay>('probe.eld', {}, 180_000);
+      const serverSide = await child.request<ServerResponses>('probe.responses', {}, 180_000);
+      // Abandoned requests (in flight at the stop) may still be rendering: let them finish
+      // before the next cell, so no server is measured while another one is busy.
+      await child.settle();
+      runs.push({ server, ...load, eventLoop, serverSide, repeat });
+      log(
+        `scrape ${plans}: ${server.padEnd(18)} gzip=${gzip ? 'y' : 'n'} c=${String(connections).padStart(2)} #${repeat + 1}  ` +
+          `p50 ${load.p50Ms.toFixed(2)} ms  p99 ${load.p99Ms.toFixed(2)} ms  ${load.requestsPerSecond.toFixed(1)} req/s  n=${load.responses}  loop max ${eventLoop.maxMs.toFixed(1)} ms  ` +
+          `server-side p99 ${serverSide.p99Ms.toFixed(2)} ms`,
+      );
+    };
+    const warmUp = async (server: ScrapeServer, gzip: boolean) => {
+      await runLoad({ url: targets[server].url, connections: 1, durationS: 1, gzip, minResponses: 2, capS: options.capS });
+      await targets[server].child.settle();
+    };
+    // register.metrics() cells run after all the others: in between, the in-memory and exporter
+    // cells that followed one were the slowest of their repeats (loop max 49-151 ms against
+    // 12-83 ms), with that child (~1.8 GB after 16 abandoned renders) just past settle().
+    const fast = SCRAPE_SERVERS.filter((server) => server !== 'register.metrics()');
     for (const gzip of [false, true]) {
-      // Warm-up (JIT, sockets), not recorded.
-      for (const server of SCRAPE_SERVERS) {
-        await runLoad({ url: targets[server].url, connections: 1, durationS: 1, gzip, minResponses: 2, capS: options.capS });
-        await targets[server].child.settle();
-      }
+      for (const server of fast) await warmUp(server, gzip);
       for (const connections of options.connections) {
-        const order = Array.from({ length: options.repeats ?? 1 }, (_, repeat) => SCRAPE_SERVERS.filter((server) => repeat === 0 || server !== 'register.metrics()').map((server) => ({ server, repeat })));
-        for (const { server, repeat } of order.flat()) {
-          const { url, child } = targets[server];
-          await child.request('probe.reset');
-          const load = await runLoad({ url, connections, durationS: options.durationS, gzip, minResponses: connections, capS: options.capS });
-          const eventLoop = await child.request<EventLoopDelay>('probe.eld', {}, 180_000);
-          const serverSide = await child.request<ServerResponses>('probe.responses', {}, 180_000);
-          // Abandoned requests (in flight at the stop) may still be rendering: let them finish
-          // before the next cell, so no server is measured while another one is busy.
-          await child.settle();
-          runs.push({ server, ...load, eventLoop, serverSide, repeat });
-          log(
-            `scrape ${plans}: ${server.padEnd(18)} gzip=${gzip ? 'y' : 'n'} c=${String(connections).padStart(2)} #${repeat + 1}  ` +
-              `p50 ${load.p50Ms.toFixed(2)} ms  p99 ${load.p99Ms.toFixed(2)} ms  ${load.requestsPerSecond.toFixed(1)} req/s  n=${load.responses}  loop max ${eventLoop.maxMs.toFixed(1)} ms  ` +
-              `server-side p99 ${serverSide.p99Ms.toFixed(2)} ms`,
-          );
-        }
+        for (let repeat = 0; repeat < (options.repeats ?? 1); repeat++) for (const server of fast) await measure(server, gzip, connections, repeat);
       }
+    }
+    for (const gzip of [false, true]) {
+      await warmUp('register.metrics()', gzip);
+      for (const connections of options.connections) await measure('register.metrics()', gzip, connections, 0);
     }
 
     await Promise.all([memoryChild.stop(), registryChild.stop(), cli.child.stop()]);
