@@ -3,7 +3,8 @@
  * side with two servers answering the same series from other children: fixed bytes from memory
  * (the practical limit) and prom-client's register.metrics() per request (the straightforward
  * exporter). autocannon runs here, in the harness process, so the load generator never shares
- * the event loop it measures; cells are interleaved server by server so drift hits all alike.
+ * the event loop it measures; in-memory and exporter cells are interleaved so drift hits both
+ * alike, and register.metrics() runs last.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
