@@ -466,9 +466,10 @@ export class Exposition {
    * plans, which every gzip scrape would otherwise pass through the stream and writev machinery
    * again; joined once per cycle). The per-second parts stay in zlib's pieces: joining those
    * would allocate their size again every second, and new Buffers count against V8's
-   * old-generation limit (see chunkPool). Unless some scraper has asked for plain text in this format, the text is
-   * let go once compressed: Prometheus always asks for gzip, and at 5,000 plans the text is
-   * ~36 MiB against ~2 MiB of gzip. A later plain scrape renders the text again (and keeps it).
+   * old-generation limit (see chunkPool). Unless some scraper has asked for plain text in this
+   * format, the text is let go once compressed: Prometheus always asks for gzip, and at 5,000
+   * plans the text is ~36 MiB against ~2 MiB of gzip. A later plain scrape renders the text
+   * again (and keeps it).
    */
   private staticGzip(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Buffer[]> {
     if (!snapshot) return gzipChunks([]);
