@@ -4,7 +4,7 @@ import type { PollResult } from '../sections/poll.js';
 import { SCRAPE_SERVERS, type ScrapeResult, type ScrapeRun } from '../sections/scrape.js';
 import type { StartupResult } from '../sections/startup.js';
 import type { Machine } from './machine.js';
-import { ratio } from './stats.js';
+import { median, ratio } from './stats.js';
 
 export interface BenchSettings {
   quick: boolean;
@@ -71,13 +71,6 @@ interface Cell {
   p99s: number[];
 }
 
-function median(values: number[]): number {
-  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 function find(runs: ScrapeRun[], server: ScrapeRun['server'], gzip: boolean, connections: number): Cell | undefined {
   const mine = runs.filter((r) => r.server === server && r.gzip === gzip && r.connections === connections);
   if (mine.length === 0) return undefined;
@@ -110,10 +103,10 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
   out.push(
     '',
     `Ratios of /metrics p99 latency, ${settings.durationS} s of autocannon per cell` +
-      ((settings.repeats ?? 1) > 1 ? `, in-memory and exporter cells run ${settings.repeats} times interleaved, ratios of the median p99 (register.metrics() once)` : '') +
+      ((settings.repeats ?? 1) > 1 ? `, in-memory and exporter cells run ${settings.repeats} times interleaved, ratios of the median p99 (register.metrics() once, after all of them)` : '') +
       ' (req/s ratio: exporter ÷ in-memory). ' +
       'Server-side: the same ratio of response times measured inside each server (request read → last byte handed to the kernel), ' +
-      'free of how fast the load generator reads (at 16 gzip connections one autocannon process leaves some connections unread for seconds).',
+      'free of how fast the load generator reads.',
     '',
   );
   const ratioRows: Array<Array<string | number>> = [];
