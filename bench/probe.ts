@@ -4,8 +4,9 @@
  * under test without touching its code. Inert when the process has no IPC channel.
  */
 import { subscribe } from 'node:diagnostics_channel';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { type Departures, type EventLoopDelay, type MemorySample, type ServerResponses, isIpcRequest, reply } from './harness/ipc.js';
+import { readFileSync } from 'node:fs';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
+import { type Departures, type EventLoopDelay, type MemorySample, type ServerResponses, type Stall, isIpcRequest, reply } from './harness/ipc.js';
 import { maxInWindow, percentile } from './harness/stats.js';
 
 // 5 ms timer resolution: a block of B ms shows up as a delay of about B ms.
@@ -13,6 +14,55 @@ const delay = monitorEventLoopDelay({ resolution: 5 });
 delay.enable();
 
 const ms = (ns: number) => ns / 1e6;
+
+/**
+ * What the main thread did during each stall. A 5 ms interval reads the thread's schedstat
+ * (ns on a CPU, ns runnable but waiting); a gap between ticks longer than STALL_MS is a stall,
+ * split into on-CPU (the process's own work: JavaScript, GC, syscalls) and waiting for a CPU
+ * (the machine's other load). The loop delay alone cannot tell a long task from a process that
+ * was runnable while both cores ran someone else (the load generator, the simulator).
+ */
+const SAMPLE_MS = 5;
+const STALL_MS = 10;
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+function schedstat(): [number, number] | undefined {
+  try {
+    const [run, wait] = readFileSync(SCHEDSTAT, 'utf8').split(' ').map(Number);
+    return run !== undefined && wait !== undefined && Number.isFinite(run) && Number.isFinite(wait) ? [run, wait] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+/** Main-thread GC pauses of the last few seconds: [start, duration] (performance.now() ms). */
+const gcPauses: Array<[number, number]> = [];
+let longestStall: Stall | undefined;
+let maxOnCpuMs = 0;
+const sampling = schedstat() !== undefined;
+if (sampling) {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcPauses.push([entry.startTime, entry.duration]);
+    while (gcPauses.length > 256) gcPauses.shift();
+  }).observe({ entryTypes: ['gc'] });
+  let lastAt = performance.now();
+  let last = schedstat();
+  setInterval(() => {
+    const at = performance.now();
+    const now = schedstat();
+    if (last && now && at - lastAt > SAMPLE_MS + STALL_MS) {
+      const from = lastAt;
+      const stall: Stall = {
+        wallMs: at - lastAt - SAMPLE_MS,
+        onCpuMs: ms(now[0] - last[0]),
+        waitingMs: ms(now[1] - last[1]),
+        gcMs: gcPauses.reduce((sum, [start, duration]) => sum + Math.max(0, Math.min(at, start + duration) - Math.max(from, start)), 0),
+      };
+      if (!longestStall || stall.wallMs > longestStall.wallMs) longestStall = stall;
+      maxOnCpuMs = Math.max(maxOnCpuMs, stall.onCpuMs);
+    }
+    lastAt = at;
+    last = now;
+  }, SAMPLE_MS).unref();
+}
 
 /**
  * When each outgoing HTTP request was created (node's `http.client.request.start`, fired as the
@@ -42,8 +92,9 @@ function serverResponses(): ServerResponses {
 }
 
 function eventLoopDelay(): EventLoopDelay {
-  if (delay.count === 0) return { maxMs: 0, p99Ms: 0, p50Ms: 0, meanMs: 0, samples: 0 };
-  return { maxMs: ms(delay.max), p99Ms: ms(delay.percentile(99)), p50Ms: ms(delay.percentile(50)), meanMs: ms(delay.mean), samples: delay.count };
+  const stalls = sampling ? { maxOnCpuMs, ...(longestStall ? { longestStall } : {}) } : {};
+  if (delay.count === 0) return { maxMs: 0, p99Ms: 0, p50Ms: 0, meanMs: 0, samples: 0, ...stalls };
+  return { maxMs: ms(delay.max), p99Ms: ms(delay.percentile(99)), p50Ms: ms(delay.percentile(50)), meanMs: ms(delay.mean), samples: delay.count, ...stalls };
 }
 
 /**
@@ -77,6 +128,8 @@ if (process.send) {
       case 'probe.reset':
         return reply(message, () => {
           delay.reset();
+          longestStall = undefined;
+          maxOnCpuMs = 0;
           responseTimes.length = 0;
           requestStarts = new WeakMap();
           // Send times are kept only when asked for (the poll section): recording them in every

@@ -32,7 +32,6 @@ export function reply(request: IpcRequest, run: () => unknown | Promise<unknown>
     );
 }
 
-/** Event-loop delay over a period, in milliseconds. */
 /** Outgoing HTTP requests the process created since the last probe.reset, and the most in any window. */
 export interface Departures {
   count: number;
@@ -53,12 +52,31 @@ export interface ServerResponses {
   maxMs: number;
 }
 
+/** Event-loop delay over a period, in milliseconds. */
 export interface EventLoopDelay {
   maxMs: number;
   p99Ms: number;
   p50Ms: number;
   meanMs: number;
   samples: number;
+  /** The longest stall seen by the probe's 5 ms sampler, split by what the thread did (Linux only; absent in older results). */
+  longestStall?: Stall;
+  /** The most on-CPU time of the main thread within any one stall (ms): the longest the process's own work held the loop. */
+  maxOnCpuMs?: number;
+}
+
+/**
+ * One gap between two ticks of the probe's 5 ms sampler, less the 5 ms. From the main thread's
+ * /proc/self/task/<pid>/schedstat: time on a CPU (JavaScript, GC pauses, syscalls such as
+ * writev; hypervisor steal counts here too) and time runnable but waiting for a CPU (other
+ * processes had both cores). The rest of the gap the thread slept (idle, page faults).
+ */
+export interface Stall {
+  wallMs: number;
+  onCpuMs: number;
+  waitingMs: number;
+  /** Main-thread GC pauses (perf_hooks 'gc' entries) overlapping the gap. */
+  gcMs: number;
 }
 
 export interface MemorySample {

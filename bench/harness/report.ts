@@ -3,6 +3,7 @@ import type { MemoryResult } from '../sections/memory.js';
 import type { PollResult } from '../sections/poll.js';
 import { SCRAPE_SERVERS, type ScrapeResult, type ScrapeRun } from '../sections/scrape.js';
 import type { StartupResult } from '../sections/startup.js';
+import type { EventLoopDelay } from './ipc.js';
 import type { Machine } from './machine.js';
 import { median, ratio } from './stats.js';
 
@@ -136,7 +137,13 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
       ratioRows,
     ),
   );
-  out.push('', 'Absolute values (event loop: delay inside the server process while the load ran).', '');
+  out.push(
+    '',
+    'Absolute values. Event loop: delay inside the server process while the load ran. On-CPU max: of all stalls (gaps over 10 ms between ' +
+      "ticks of a 5 ms sampler in the server process), the most time its main thread spent on a CPU within one (schedstat): the longest the process's own work held the loop; " +
+      'the rest of a stall the thread was runnable and waiting for a CPU (both cores busy with the load generator and the other children) or asleep.',
+    '',
+  );
   const rows: Array<Array<string | number>> = [];
   for (const s of scrapes) {
     for (const r of s.runs) {
@@ -152,23 +159,38 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
         kib(r.bytesPerResponse),
         num(r.eventLoop.maxMs, 1),
         num(r.eventLoop.p99Ms, 1),
+        stallCell(r.eventLoop),
         num(r.serverSide?.p99Ms ?? Number.NaN),
         r.errors + r.non2xx,
       ]);
     }
   }
-  out.push(table(['plans', 'server', 'encoding', 'conns', 'responses', 'p50 ms', 'p99 ms', 'req/s', 'per response', 'loop max ms', 'loop p99 ms', 'server-side p99 ms', 'errors'], rows));
+  out.push(table(['plans', 'server', 'encoding', 'conns', 'responses', 'p50 ms', 'p99 ms', 'req/s', 'per response', 'loop max ms', 'loop p99 ms', 'on-CPU max ms (longest stall: on CPU / waiting / GC)', 'server-side p99 ms', 'errors'], rows));
   out.push('', 'Worst event-loop block in the exporter process while autocannon ran against it (all cells).', '');
   out.push(
     table(
-      ['plans', 'loop max ms', 'worst cell loop p99 ms'],
+      ['plans', 'loop max ms', 'worst cell loop p99 ms', 'on-CPU max ms (most own work in one stall)'],
       scrapes.map((s) => {
         const mine = s.runs.filter((r) => r.server === 'exporter');
-        return [int(s.plans), num(Math.max(...mine.map((r) => r.eventLoop.maxMs)), 1), num(Math.max(...mine.map((r) => r.eventLoop.p99Ms)), 1)];
+        const onCpu = mine.flatMap((r) => (r.eventLoop.maxOnCpuMs === undefined ? [] : [r.eventLoop.maxOnCpuMs]));
+        return [
+          int(s.plans),
+          num(Math.max(...mine.map((r) => r.eventLoop.maxMs)), 1),
+          num(Math.max(...mine.map((r) => r.eventLoop.p99Ms)), 1),
+          onCpu.length > 0 ? num(Math.max(...onCpu), 1) : '–',
+        ];
       }),
     ),
   );
   return out.join('\n');
+}
+
+/** On-CPU max of a cell and the split of its longest stall; '–' in results from before the sampler. */
+function stallCell(eventLoop: EventLoopDelay): string {
+  const s = eventLoop.longestStall;
+  if (eventLoop.maxOnCpuMs === undefined) return '–';
+  if (!s) return 'no stall over 10 ms';
+  return `${num(eventLoop.maxOnCpuMs, 1)} (${num(s.wallMs, 0)}: ${num(s.onCpuMs, 0)} / ${num(s.waitingMs, 0)} / ${num(s.gcMs, 0)})`;
 }
 
 function pollSection(fleets: FleetResult[]): string {

@@ -56,6 +56,14 @@ export interface ScrapeOptions {
   log: (line: string) => void;
 }
 
+/** The longest stall and the most on-CPU time in one stall, for the log. */
+export function describeStall(eventLoop: EventLoopDelay): string {
+  const s = eventLoop.longestStall;
+  if (eventLoop.maxOnCpuMs === undefined) return '';
+  if (!s) return 'no stall over 10 ms';
+  return `longest stall ${s.wallMs.toFixed(0)} ms (on CPU ${s.onCpuMs.toFixed(0)}, waiting ${s.waitingMs.toFixed(0)}, GC ${s.gcMs.toFixed(0)}), on-CPU max ${(eventLoop.maxOnCpuMs ?? 0).toFixed(0)} ms`;
+}
+
 function countSeries(exposition: string): { series: number; dbsSeries: number } {
   let series = 0;
   let dbsSeries = 0;
@@ -126,7 +134,7 @@ export async function benchScrape(options: ScrapeOptions): Promise<ScrapeResult>
       log(
         `scrape ${plans}: ${server.padEnd(18)} gzip=${gzip ? 'y' : 'n'} c=${String(connections).padStart(2)} #${repeat + 1}  ` +
           `p50 ${load.p50Ms.toFixed(2)} ms  p99 ${load.p99Ms.toFixed(2)} ms  ${load.requestsPerSecond.toFixed(1)} req/s  n=${load.responses}  loop max ${eventLoop.maxMs.toFixed(1)} ms  ` +
-          `server-side p99 ${serverSide.p99Ms.toFixed(2)} ms`,
+          `server-side p99 ${serverSide.p99Ms.toFixed(2)} ms  ${describeStall(eventLoop)}`,
       );
     };
     const warmUp = async (server: ScrapeServer, gzip: boolean) => {
