@@ -17,6 +17,7 @@ import type { EventLoopDelay } from './harness/ipc.js';
 import { runLoad } from './harness/load.js';
 import { describeMachine } from './harness/machine.js';
 import { Child, closeAll, freePort, RESULTS_DIR, TMP_DIR, track, useRuntime } from './harness/processes.js';
+import { stallCell } from './harness/report.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,9 +67,9 @@ async function main(): Promise<void> {
     '',
     `${new Date().toISOString()} · ${machine.cpuModel}, ${machine.cores} cores · Node ${process.version} · ${plans} plans · ${connections} scrapers (gzip) for ${durationS} s · collection interval 1 s · ${runtime}`,
     '',
-    '| scrapes answered | failed scrapes | p50 ms | p99 ms | max ms | scrapes/s | cycles completed meanwhile | event-loop delay p99 / max ms |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-    `| ${load.responses} | ${failed} (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}) | ${load.p50Ms.toFixed(1)} | ${load.p99Ms.toFixed(1)} | ${load.maxMs.toFixed(1)} | ${load.requestsPerSecond.toFixed(1)} | ${cyclesAfter - cyclesBefore} | ${eventLoop.p99Ms.toFixed(1)} / ${eventLoop.maxMs.toFixed(1)} |`,
+    '| scrapes answered | failed scrapes | p50 ms | p99 ms | max ms | scrapes/s | cycles completed meanwhile | event-loop delay p99 / max ms | on-CPU max ms (longest stall: on CPU / waiting / GC) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| ${load.responses} | ${failed} (non-2xx ${load.non2xx}, errors ${load.errors}, timeouts ${load.timeouts}) | ${load.p50Ms.toFixed(1)} | ${load.p99Ms.toFixed(1)} | ${load.maxMs.toFixed(1)} | ${load.requestsPerSecond.toFixed(1)} | ${cyclesAfter - cyclesBefore} | ${eventLoop.p99Ms.toFixed(1)} / ${eventLoop.maxMs.toFixed(1)} | ${stallCell(eventLoop)} |`,
     '',
   ];
   const md = lines.join('\n');

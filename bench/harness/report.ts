@@ -186,7 +186,7 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
 }
 
 /** On-CPU max of a cell and the split of its longest stall; '–' in results from before the sampler. */
-function stallCell(eventLoop: EventLoopDelay): string {
+export function stallCell(eventLoop: EventLoopDelay): string {
   const s = eventLoop.longestStall;
   if (eventLoop.maxOnCpuMs === undefined) return '–';
   if (!s) return 'no stall over 10 ms';
