@@ -39,24 +39,24 @@ const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined
 /** Most bytes handed to the socket in one go (one writev) before the event loop gets a turn. */
 export const WRITE_BATCH_BYTES = 1024 * 1024;
 
-/** Most bytes all responses together start writing in one turn of the event loop (turn-budget.ts). */
-export const WRITE_TURN_BYTES = 1024 * 1024;
+/** How long all responses together may keep writing in one turn of the event loop (turn-budget.ts). */
+export const WRITE_TURN_MS = 10;
 
 /**
  * Write the body in batches of about WRITE_BATCH_BYTES (corked: one writev each), letting the
  * event loop turn between batches (and waiting for the socket to drain when it is full), and
- * taking each batch from the app's per-turn budget so concurrent scrapers do not stack their
- * batches in one turn. Handed over in one piece, a 36 MiB plain body (5,000 plans) went to the
+ * asking the app's per-turn time budget before each batch so concurrent scrapers do not stack
+ * their batches in one turn. Handed over in one piece, a 36 MiB plain body (5,000 plans) went to the
  * kernel in one writev, and on loopback with a reader on the other core the kernel kept copying
  * inside that one call: the thread ran 25-88 ms at a time with 4 plain scrapers (a CPU profile:
  * all of it in writev). A gzip body (2 MiB at 5,000 plans) goes in two batches; 256 KiB batches
  * made it eight turns of the loop per scrape for no gain. A client that goes away ends the loop.
  */
 async function writeBody(res: Response, chunks: readonly Buffer[], budget: TurnBudget): Promise<void> {
-  let remaining = chunks.reduce((n, c) => n + c.length, 0);
-  let taken = Math.min(WRITE_BATCH_BYTES, remaining);
   let batch = 0;
-  await budget.take(taken);
+  // Not `await budget.take()`: a grant is acted on at once, before another writer can ask.
+  let turn = budget.take();
+  if (turn) await turn;
   if (res.destroyed) return;
   res.cork();
   for (const chunk of chunks) {
@@ -66,8 +66,6 @@ async function writeBody(res: Response, chunks: readonly Buffer[], budget: TurnB
       res.write(piece);
       batch += piece.length;
       if (batch < WRITE_BATCH_BYTES) continue;
-      budget.spend(batch - taken);
-      remaining -= batch;
       batch = 0;
       res.uncork();
       // Wait for 'drain' only while bytes are still queued. When the kernel took the whole
@@ -75,13 +73,12 @@ async function writeBody(res: Response, chunks: readonly Buffer[], budget: TurnB
       // high-water mark), but from process.nextTick: waiting for it chained every batch in
       // one turn of the event loop (40-80 ms stalls, 4 plain scrapers, 5,000 plans).
       await (res.writableNeedDrain && res.writableLength > 0 ? drainedOrClosed(res) : setImmediatePromise());
-      taken = Math.min(WRITE_BATCH_BYTES, remaining);
-      await budget.take(taken);
+      turn = budget.take();
+      if (turn) await turn;
       if (res.destroyed) return;
       res.cork();
     }
   }
-  budget.spend(batch - taken);
   res.end();
 }
 
@@ -99,7 +96,7 @@ function drainedOrClosed(res: Response): Promise<void> {
 
 export function createApp(options: AppOptions): Express {
   const app = express();
-  const writeBudget = new TurnBudget(WRITE_TURN_BYTES);
+  const writeBudget = new TurnBudget(WRITE_TURN_MS);
   app.disable('x-powered-by');
   app.set('etag', false);
   // No endpoint reads a body: one that was sent stays unread, so the connection is closed

@@ -1,52 +1,52 @@
 import { describe, expect, it } from 'vitest';
 import { TurnBudget } from '../../src/server/turn-budget.js';
 
-const MiB = 1024 * 1024;
-
-/** Writers that each take the budget, "write" a batch, and yield, as writeBody does. */
-async function runWriters(budget: TurnBudget, writers: number, batchesEach: number, batchBytes: number): Promise<Map<number, number>> {
-  const bytesByTurn = new Map<number, number>();
+/**
+ * Writers that each ask the budget, "write" a batch that costs `batchMs` on a fake clock, and
+ * yield, as writeBody does. Returns the batches let through in each turn of the event loop.
+ */
+async function runWriters(writers: number, batchesEach: number, batchMs: number, budgetMs: number): Promise<number[]> {
+  let clock = 0;
+  const budget = new TurnBudget(budgetMs, () => clock);
+  const batchesByTurn: number[] = [];
   const writer = async () => {
     for (let i = 0; i < batchesEach; i++) {
-      await budget.take(batchBytes);
-      bytesByTurn.set(budget.turns, (bytesByTurn.get(budget.turns) ?? 0) + batchBytes);
+      const turn = budget.take();
+      if (turn) await turn;
+      batchesByTurn[budget.turns] = (batchesByTurn[budget.turns] ?? 0) + 1;
+      clock += batchMs;
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
   await Promise.all(Array.from({ length: writers }, writer));
-  return bytesByTurn;
+  return batchesByTurn;
 }
 
 describe('TurnBudget', () => {
-  it('lets 16 concurrent writers hand over at most one batch past the budget per turn of the event loop, and all of them finish', async () => {
-    const budget = new TurnBudget(MiB);
-    const bytesByTurn = await runWriters(budget, 16, 3, MiB);
-    const total = [...bytesByTurn.values()].reduce((a, b) => a + b, 0);
-    expect(total).toBe(16 * 3 * MiB);
-    // One batch of 1 MiB fills the budget: every turn writes exactly one batch.
-    expect(Math.max(...bytesByTurn.values())).toBe(MiB);
-    expect(bytesByTurn.size).toBe(48);
+  it('lets 16 concurrent writers of slow batches run at most one batch past the budget per turn of the event loop, and all of them finish', async () => {
+    // 3 ms a batch, 10 ms a turn: batches start at 0, 3, 6 and 9 ms, the fifth waits.
+    const perTurn = await runWriters(16, 3, 3, 10);
+    expect(perTurn.reduce((a, b) => a + b, 0)).toBe(48);
+    expect(Math.max(...perTurn)).toBe(4);
+    expect(perTurn.length).toBe(12);
   });
 
-  it('lets small batches share a turn up to the budget', async () => {
-    const budget = new TurnBudget(MiB);
-    const bytesByTurn = await runWriters(budget, 8, 2, 256 * 1024);
-    const max = Math.max(...bytesByTurn.values());
-    expect(max).toBeGreaterThan(256 * 1024);
-    expect(max).toBeLessThanOrEqual(MiB);
-    expect([...bytesByTurn.values()].reduce((a, b) => a + b, 0)).toBe(16 * 256 * 1024);
+  it('lets quick batches of many writers share one turn', async () => {
+    const perTurn = await runWriters(16, 2, 0.1, 10);
+    expect(perTurn[0]).toBe(16);
+    expect(perTurn.reduce((a, b) => a + b, 0)).toBe(32);
   });
 
-  it('does not wait when the turn has budget left', async () => {
-    const budget = new TurnBudget(MiB);
-    let immediates = 0;
-    setImmediate(() => (immediates += 1));
-    await budget.take(1000);
-    await budget.take(MiB - 1001);
-    expect(immediates).toBe(0);
-    await budget.take(1);
-    expect(immediates).toBe(0);
-    await budget.take(1);
-    expect(immediates).toBe(1);
+  it('grants at once, without a promise, while the turn is younger than the budget', async () => {
+    let clock = 0;
+    const budget = new TurnBudget(10, () => clock);
+    expect(budget.take()).toBeUndefined();
+    clock = 9.9;
+    expect(budget.take()).toBeUndefined();
+    clock = 10;
+    const wait = budget.take();
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    expect(budget.turns).toBe(1);
   });
 });
