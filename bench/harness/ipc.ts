@@ -66,10 +66,12 @@ export interface EventLoopDelay {
 }
 
 /**
- * One gap between two ticks of the probe's 5 ms sampler, less the 5 ms. From the main thread's
+ * One gap between two ticks of the probe's 5 ms sampler: `wallMs` is the delay (the gap less
+ * the 5 ms); the split covers the whole gap, from the main thread's
  * /proc/self/task/<pid>/schedstat: time on a CPU (JavaScript, GC pauses, syscalls such as
- * writev; hypervisor steal counts here too) and time runnable but waiting for a CPU (other
- * processes had both cores). The rest of the gap the thread slept (idle, page faults).
+ * writev) and time runnable but waiting for a CPU (other processes had both cores). The rest of
+ * the gap the thread was neither: asleep (idle, blocked in the kernel) or, on a VM with steal
+ * accounting, its vCPU was held by the hypervisor.
  */
 export interface Stall {
   wallMs: number;

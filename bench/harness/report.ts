@@ -141,7 +141,8 @@ function scrapeSection(fleets: FleetResult[], settings: BenchSettings): string {
     '',
     'Absolute values. Event loop: delay inside the server process while the load ran. On-CPU max: of all stalls (gaps over 10 ms between ' +
       "ticks of a 5 ms sampler in the server process), the most time its main thread spent on a CPU within one (schedstat): the longest the process's own work held the loop; " +
-      'the rest of a stall the thread was runnable and waiting for a CPU (both cores busy with the load generator and the other children) or asleep.',
+      'the split of the longest stall covers its whole gap (delay + 5 ms): on a CPU / runnable but waiting for one (both cores busy with the load generator and the other children) / GC pauses within it; ' +
+      "the rest the thread was neither (asleep, or the VM's vCPU held by the hypervisor: steal).",
     '',
   );
   const rows: Array<Array<string | number>> = [];
