@@ -104,6 +104,8 @@ function eventLoopDelay(): EventLoopDelay {
  */
 async function memory(): Promise<MemorySample> {
   const gc = (globalThis as { gc?: () => void }).gc;
+  // What a container's memory limit sees at this moment: the garbage V8 has not collected yet included.
+  const rssBeforeGcBytes = process.memoryUsage.rss();
   if (gc) {
     gc();
     gc();
@@ -112,6 +114,7 @@ async function memory(): Promise<MemorySample> {
   const m = process.memoryUsage();
   return {
     rssBytes: m.rss,
+    rssBeforeGcBytes,
     heapUsedBytes: m.heapUsed,
     heapTotalBytes: m.heapTotal,
     externalBytes: m.external,

@@ -83,6 +83,8 @@ export interface Stall {
 
 export interface MemorySample {
   rssBytes: number;
+  /** RSS read just before the forced GC: as the process runs, uncollected garbage included; absent in older results. */
+  rssBeforeGcBytes?: number;
   heapUsedBytes: number;
   heapTotalBytes: number;
   externalBytes: number;

@@ -245,12 +245,12 @@ function memorySection(fleets: FleetResult[]): string {
   const out = [
     '## 3. Memory',
     '',
-    'Manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
+    'Manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; RSS before GC = the highest RSS read just before a sample\'s forced GC, cycles ≥ 10 (what a container limit sees: garbage V8 has not collected yet included); peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
     '',
   ];
   out.push(
     table(
-      ['plans', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'off-heap buffers at end', 'peak RSS', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
+      ['plans', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'off-heap buffers at end', 'RSS before GC (max, cycles ≥ 10)', 'peak RSS', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
       memories.map((m) => {
         const last = m.samples.at(-1)!;
         return [
@@ -263,6 +263,7 @@ function memorySection(fleets: FleetResult[]): string {
           mib(last.rssBytes),
           mib(last.heapUsedBytes),
           last.arrayBuffersBytes !== undefined ? mib(last.arrayBuffersBytes) : '–',
+          rssBeforeGcMax(m),
           last.maxRssBytes !== undefined ? mib(last.maxRssBytes) : '–',
           signedKib(m.rssSlopeBytesPerCycle),
           signedKib(m.heapUsedSlopeBytesPerCycle),
@@ -274,6 +275,11 @@ function memorySection(fleets: FleetResult[]): string {
     ),
   );
   return out.join('\n');
+}
+
+function rssBeforeGcMax(m: MemoryResult): string {
+  const values = m.samples.filter((x) => x.cycle >= 10 && x.rssBeforeGcBytes !== undefined).map((x) => x.rssBeforeGcBytes!);
+  return values.length > 0 ? mib(Math.max(...values)) : '–';
 }
 
 function startupSection(fleets: FleetResult[]): string {

@@ -66,7 +66,7 @@ export async function benchMemory(options: { plans: number; cycles: number; budg
       if (cycle % SAMPLE_EVERY !== 0) continue;
       const sample = await child.request<MemorySample>('probe.memory');
       samples.push({ cycle, ...sample });
-      log(`memory ${plans}: cycle ${cycle}: rss ${mib(sample.rssBytes)}, heap ${mib(sample.heapUsedBytes)}`);
+      log(`memory ${plans}: cycle ${cycle}: rss ${mib(sample.rssBytes)} (before GC ${mib(sample.rssBeforeGcBytes ?? Number.NaN)}), heap ${mib(sample.heapUsedBytes)}`);
       // Stop at a sample boundary when the next block of cycles, at the pace of the last one, would overrun the budget.
       const now = performance.now();
       const blockMs = now - blockStarted;

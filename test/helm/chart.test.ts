@@ -4,6 +4,7 @@
  * is hardened, the embedded config passes the exporter's own validation, and the PrometheusRule is the
  * shipped rules file (promtool-checked). No Helm binary is involved: see test/helm/README.md.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,7 +96,7 @@ describe('chart rendered with the default values', () => {
   });
 
   it('without an AccessKey, the embedded config fails the exporter validation naming the variable, and NOTES warn', () => {
-    expect(container(defaults).env).toBeUndefined();
+    expect(container(defaults).env.map((e: { name: string }) => e.name)).toEqual(['DBS_EXPORTER_HEAP_MIB', 'NODE_OPTIONS']);
     expect(() => parseConfig(embeddedConfig(defaults), { env: containerEnv(defaults) })).toThrow(/access_key_id_env: environment variable DBS_ACCESS_KEY_ID is not set/);
     expect(defaults.notes).toContain('WARNING: no AccessKey is configured');
   });
@@ -111,7 +112,7 @@ describe('chart rendered with the default values', () => {
   it('with credentials.existingSecret, references it and creates no Secret', () => {
     const r = render([{ credentials: { existingSecret: 'dbs-prod', accessKeyIdKey: 'id', accessKeySecretKey: 'secret' } }]);
     expect(r.find('Secret')).toEqual([]);
-    expect(container(r).env.map((e: any) => [e.name, e.valueFrom.secretKeyRef])).toEqual([
+    expect(container(r).env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => [e.name, e.valueFrom.secretKeyRef])).toEqual([
       ['DBS_ACCESS_KEY_ID', { name: 'dbs-prod', key: 'id' }],
       ['DBS_ACCESS_KEY_SECRET', { name: 'dbs-prod', key: 'secret' }],
     ]);
@@ -201,7 +202,7 @@ describe('chart rendered with values-full.yaml', () => {
 
   it("embeds a config that passes the exporter's validation with the env the pod gets (AccessKey Secret, extraEnv, RRSA webhook)", () => {
     const env = { ...containerEnv(full), ...RRSA_ENV };
-    expect(Object.keys(containerEnv(full))).toEqual(['DBS_ACCESS_KEY_ID', 'DBS_ACCESS_KEY_SECRET', 'TZ']);
+    expect(Object.keys(containerEnv(full))).toEqual(['DBS_EXPORTER_HEAP_MIB', 'NODE_OPTIONS', 'DBS_ACCESS_KEY_ID', 'DBS_ACCESS_KEY_SECRET', 'TZ']);
     const config = parseConfig(embeddedConfig(full), { env, baseDir: '/etc/dbs-exporter' });
     expect(config.targets.map((t) => [t.name, t.credentials.type])).toEqual([
       ['prod', 'access_key'],
@@ -298,5 +299,36 @@ describe('chart files', () => {
     expect(defaults.notes).toContain('kubectl -n monitoring port-forward service/dbs-exporter 9871:9871');
     expect(defaults.notes).toContain("curl -s -o /dev/null -w '%{http_code}\\n' http://127.0.0.1:9871/-/ready");
     expect(full.notes).toContain('curl -sk https://127.0.0.1:9871/metrics');
+  });
+});
+
+describe('the heap cap (nodeOptions)', () => {
+  const heapLimitMiB = (nodeOptions: string) => {
+    const result = spawnSync(process.execPath, ['-p', 'v8.getHeapStatistics().heap_size_limit'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+    expect(result.status, result.stderr).toBe(0);
+    return Number(result.stdout) / 2 ** 20;
+  };
+
+  it('gives node half the memory limit as its old-space cap, through the Downward API, and node takes it', () => {
+    const env = container(defaults).env;
+    expect(env[0]).toEqual({ name: 'DBS_EXPORTER_HEAP_MIB', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '2Mi' } } });
+    // the default limit, 256Mi: what the kubelet sets, and what node makes of it
+    expect(containerEnv(defaults).NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=128');
+    const defaultLimit = heapLimitMiB(containerEnv(defaults).NODE_OPTIONS as string);
+    // V8's limit is the old-space cap plus the young generation (3 semi-spaces of 8 MiB at most)
+    expect(defaultLimit).toBeGreaterThanOrEqual(128);
+    expect(defaultLimit).toBeLessThanOrEqual(128 + 3 * 8);
+    const big = render([{ resources: { limits: { memory: '1Gi' } } }]);
+    expect(containerEnv(big).NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=512');
+    expect(heapLimitMiB(containerEnv(big).NODE_OPTIONS as string)).toBeGreaterThanOrEqual(512);
+    // without a cap node sizes the heap from this machine's memory: far above either
+    expect(heapLimitMiB('')).toBeGreaterThan(1024);
+  });
+
+  it('nodeOptions "" keeps the image NODE_OPTIONS (no env at all without credentials); other options pass through', () => {
+    expect(container(render([{ nodeOptions: '' }])).env).toBeUndefined();
+    const custom = render([{ nodeOptions: '--max-old-space-size=300 --max-semi-space-size=4' }]);
+    expect(containerEnv(custom).NODE_OPTIONS).toBe('--max-old-space-size=300 --max-semi-space-size=4');
+    expect(() => validateObject(workload(custom))).not.toThrow();
   });
 });

@@ -2,7 +2,8 @@
  * sharding.enabled: the chart runs a StatefulSet of N shards (--shard.total=N, --shard.index=<pod ordinal>)
  * with a headless governing Service, instead of the one-replica Deployment, from the same pod template.
  * With sharding off the render is exactly what it was before sharding existed (fixtures/unsharded-render.json,
- * captured from the chart at c14d1b5).
+ * captured from the chart at c14d1b5). Every render here sets nodeOptions "" (the heap cap came after the
+ * fixture; chart.test.ts covers it), so the comparison stays field for field.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,8 @@ interface Fixture {
 }
 const BEFORE = JSON.parse(readFileSync(`${ROOT}test/helm/fixtures/unsharded-render.json`, 'utf8')) as Fixture;
 const SHARDED = { sharding: { enabled: true, replicas: 3 } };
+/** The heap cap's env (chart.test.ts) came after the fixture; without it the pod template is as it was. */
+const NO_HEAP = { nodeOptions: '' };
 const ALL_ON = { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } };
 const POD_INDEX = 'apps.kubernetes.io/pod-index';
 const SHARD_INDEX_ENV = { name: 'SHARD_INDEX', valueFrom: { fieldRef: { fieldPath: `metadata.labels['${POD_INDEX}']` } } };
@@ -45,7 +48,7 @@ function selects(selector: { matchLabels?: Record<string, string>; matchExpressi
 
 describe('sharding off (the default): the render is what it was before sharding existed', () => {
   it('default values: the same objects, field for field (the Deployment spec, replicas 1, no shard flag), and the same NOTES', () => {
-    const r = render();
+    const r = render([NO_HEAP]);
     expect(r.objects.map(key).sort()).toEqual(BEFORE.defaults.map(key));
     expect(r.get('Deployment').spec).toEqual(before(BEFORE.defaults, 'Deployment').spec);
     expect(r.get('Deployment').spec.replicas).toBe(1);
@@ -55,19 +58,19 @@ describe('sharding off (the default): the render is what it was before sharding 
   });
 
   it('the other sharding keys do nothing while it is off', () => {
-    const r = render([{ sharding: { enabled: false, replicas: 5, indexSource: 'podName' } }]);
+    const r = render([NO_HEAP, { sharding: { enabled: false, replicas: 5, indexSource: 'podName' } }]);
     expect(sorted(r.objects)).toEqual(BEFORE.defaults);
   });
 
   it('values-full.yaml with sharding off: the Deployment, Service, ServiceMonitor, PrometheusRule and NOTES as before', () => {
-    const r = render([FULL_VALUES, { sharding: { enabled: false } }]);
+    const r = render([NO_HEAP, FULL_VALUES, { sharding: { enabled: false } }]);
     expect(only(r, ['Deployment', 'Service', 'ServiceMonitor', 'PrometheusRule'])).toEqual(BEFORE.full);
     expect(r.notes).toBe(BEFORE.fullNotes);
   });
 });
 
 describe('sharding on', () => {
-  const r = render([SHARDED, ALL_ON]);
+  const r = render([NO_HEAP, SHARDED, ALL_ON]);
   const sts = r.get('StatefulSet');
 
   it('renders a StatefulSet and a headless Service, and no Deployment; every object is valid against its schema', () => {
@@ -110,7 +113,7 @@ describe('sharding on', () => {
     const defaultTemplate = structuredClone(before(BEFORE.defaults, 'Deployment').spec.template);
     defaultTemplate.spec.containers[0].args.push('--shard.total=3', '--shard.index=$(SHARD_INDEX)');
     defaultTemplate.spec.containers[0].env = [SHARD_INDEX_ENV];
-    expect(render([SHARDED]).get('StatefulSet').spec.template).toEqual(defaultTemplate);
+    expect(render([NO_HEAP, SHARDED]).get('StatefulSet').spec.template).toEqual(defaultTemplate);
 
     // values-full.yaml shards 3 ways: the flags go before extraArgs (which may override them), SHARD_INDEX before extraEnv
     const fullTemplate = structuredClone(before(BEFORE.full, 'Deployment').spec.template);
@@ -118,7 +121,7 @@ describe('sharding on', () => {
     args.splice(args.indexOf('--web.telemetry-path=/metrics'), 0, '--shard.total=3', '--shard.index=$(SHARD_INDEX)');
     const env: unknown[] = fullTemplate.spec.containers[0].env;
     env.splice(2, 0, SHARD_INDEX_ENV);
-    expect(render([FULL_VALUES]).get('StatefulSet').spec.template).toEqual(fullTemplate);
+    expect(render([NO_HEAP, FULL_VALUES]).get('StatefulSet').spec.template).toEqual(fullTemplate);
   });
 
   it("each pod's args, expanded by Kubernetes from its pod-index label, are accepted by the exporter as shards 0..N-1 of N", async () => {
@@ -165,7 +168,7 @@ describe('sharding on', () => {
   });
 
   it('keeps the StatefulSet name within 52 characters (controller-revision-hash label) and the headless Service within 63', () => {
-    const long = render([SHARDED, { fullnameOverride: 'a'.repeat(63) }]);
+    const long = render([NO_HEAP, SHARDED, { fullnameOverride: 'a'.repeat(63) }]);
     expect(long.get('StatefulSet').metadata.name).toBe('a'.repeat(52));
     expect(long.get('StatefulSet').spec.serviceName).toBe(`${'a'.repeat(54)}-headless`);
     expect(long.find('Service').map((s) => s.metadata.name.length)).toEqual([63, 63]);
@@ -177,27 +180,27 @@ describe('sharding values that are refused', () => {
     const errors = validateValues(chart.schema, coalesce(chart.values, { sharding: { enabled: true, replicas: 1 } }));
     expect(errors).toContain('/sharding/replicas: must be >= 2');
     expect(errors).toContain('/sharding: must match "then" schema');
-    expect(() => render([{ sharding: { enabled: true, replicas: 1 } }])).toThrow(/\/sharding\/replicas: must be >= 2/);
-    expect(() => render([{ sharding: { enabled: true, replicas: 0 } }])).toThrow(/\/sharding\/replicas: must be >= 1/);
+    expect(() => render([NO_HEAP, { sharding: { enabled: true, replicas: 1 } }])).toThrow(/\/sharding\/replicas: must be >= 2/);
+    expect(() => render([NO_HEAP, { sharding: { enabled: true, replicas: 0 } }])).toThrow(/\/sharding\/replicas: must be >= 1/);
     // while sharding is off, replicas is not checked against 2
-    expect(() => render([{ sharding: { enabled: false, replicas: 1 } }])).not.toThrow();
+    expect(() => render([NO_HEAP, { sharding: { enabled: false, replicas: 1 } }])).not.toThrow();
   });
 
   it('an unknown indexSource or key is refused', () => {
-    expect(() => render([{ sharding: { enabled: true, indexSource: 'hostname' } }])).toThrow(/\/sharding\/indexSource: must be equal to one of the allowed values/);
-    expect(() => render([{ sharding: { enabled: true, shards: 3 } }])).toThrow(/\/sharding: must NOT have additional properties \(shards\)/);
+    expect(() => render([NO_HEAP, { sharding: { enabled: true, indexSource: 'hostname' } }])).toThrow(/\/sharding\/indexSource: must be equal to one of the allowed values/);
+    expect(() => render([NO_HEAP, { sharding: { enabled: true, shards: 3 } }])).toThrow(/\/sharding: must NOT have additional properties \(shards\)/);
   });
 
   it('podIndexLabel on Kubernetes older than 1.28 fails rendering (the label is missing, every pod would be shard 0)', () => {
-    expect(() => render([SHARDED], { kubeVersion: 'v1.27.9' })).toThrow(/sharding.indexSource podIndexLabel needs Kubernetes >= 1.28 .*this is v1.27.9/);
-    expect(() => render([SHARDED], { kubeVersion: 'v1.28.3-gke.1286000' })).not.toThrow();
-    expect(() => render([], { kubeVersion: 'v1.23.0' })).not.toThrow();
-    expect(() => render([{ sharding: { enabled: true, indexSource: 'podName' } }], { kubeVersion: 'v1.23.0' })).not.toThrow();
+    expect(() => render([NO_HEAP, SHARDED], { kubeVersion: 'v1.27.9' })).toThrow(/sharding.indexSource podIndexLabel needs Kubernetes >= 1.28 .*this is v1.27.9/);
+    expect(() => render([NO_HEAP, SHARDED], { kubeVersion: 'v1.28.3-gke.1286000' })).not.toThrow();
+    expect(() => render([NO_HEAP], { kubeVersion: 'v1.23.0' })).not.toThrow();
+    expect(() => render([NO_HEAP, { sharding: { enabled: true, indexSource: 'podName' } }], { kubeVersion: 'v1.23.0' })).not.toThrow();
   });
 });
 
 describe('sharding.indexSource podName (Kubernetes < 1.28)', () => {
-  const r = render([{ sharding: { enabled: true, replicas: 4, indexSource: 'podName' } }], { kubeVersion: 'v1.25.0', releaseName: 'prod' });
+  const r = render([NO_HEAP, { sharding: { enabled: true, replicas: 4, indexSource: 'podName' } }], { kubeVersion: 'v1.25.0', releaseName: 'prod' });
   const sts = r.get('StatefulSet');
 
   it('wraps the exporter in /bin/sh and passes POD_NAME from the downward API instead of SHARD_INDEX', () => {

@@ -164,8 +164,18 @@ spec:
         {{- with .Values.extraArgs }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
-      {{- if or $credentialsSecret .Values.sharding.enabled .Values.extraEnv }}
+      {{- if or $credentialsSecret .Values.sharding.enabled .Values.extraEnv .Values.nodeOptions }}
       env:
+        {{- if .Values.nodeOptions }}
+        # Half the container's memory limit in MiB (the Downward API divides by 2Mi), for $(DBS_EXPORTER_HEAP_MIB) in NODE_OPTIONS.
+        - name: DBS_EXPORTER_HEAP_MIB
+          valueFrom:
+            resourceFieldRef:
+              resource: limits.memory
+              divisor: 2Mi
+        - name: NODE_OPTIONS
+          value: {{ .Values.nodeOptions | quote }}
+        {{- end }}
         {{- if $credentialsSecret }}
         - name: DBS_ACCESS_KEY_ID
           valueFrom:
