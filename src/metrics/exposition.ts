@@ -14,8 +14,9 @@
  *    as bytes into pooled buffers that a later second reuses once no response still sends
  *    them (lease/release), so steady scraping allocates no new memory for them;
  *  - the exporter's own counters, histograms and process metrics come from prom-client
- *    (a few hundred lines, ~1–3 ms), rendered per scrape but shared by the scrapes that
- *    arrive within `liveReuseMs` (default 100 ms) of one another for the same snapshot.
+ *    (a few hundred lines, a few ms), rendered per scrape but shared by the scrapes that
+ *    arrive within `liveReuseMs` (default 1 s) of one another for the same snapshot, and
+ *    rendered ahead with the per-second families while scrapes come every second.
  *
  * Gzip bodies are concatenated gzip members, one per part, which HTTP clients (Go's
  * gzip.Reader used by Prometheus, curl, Node's zlib) read as one stream.
@@ -385,9 +386,12 @@ export interface ExpositionOptions {
   dynamicResolutionMs?: number;
   /**
    * How long (real time) one rendering of the live registry is shared by the scrapes that
-   * arrive meanwhile, for the same snapshot. It costs ~1–3 ms of event loop per rendering;
-   * scrapers arriving together (a burst, or Prometheus HA pairs) share it instead of queueing
-   * one rendering each behind the others.
+   * arrive meanwhile, for the same snapshot (default 1 s, as the per-second families). A
+   * rendering holds the event loop for a few ms (prom-client's process metrics read
+   * process.memoryUsage(), which walks the heap's pages, and /proc): at 100 plans and ~700
+   * scrapes a second, rendering every 100 ms was ~6% of the exporter's CPU in a profile, and
+   * whichever scrape triggered it waited for it. While scrapes come every second it is also
+   * rendered ahead, with the next second's families, so no scrape waits for it.
    */
   liveReuseMs?: number;
 }
@@ -410,7 +414,7 @@ export class Exposition {
     this.staticFamilies = families.filter((f) => !f.dynamic);
     this.dynamicFamilies = families.filter((f) => f.dynamic);
     this.dynamicResolutionMs = options.dynamicResolutionMs ?? 1000;
-    this.liveReuseMs = options.liveReuseMs ?? 100;
+    this.liveReuseMs = options.liveReuseMs ?? 1000;
     this.liveOpenMetrics = Registry.merge([live]) as unknown as Registry<OpenMetricsContentType>;
     this.liveOpenMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   }
@@ -562,9 +566,11 @@ export class Exposition {
     const delay = Math.min(this.dynamicResolutionMs, Math.max(0, slot * this.dynamicResolutionMs - lead - nowMs));
     const timer = setTimeout(() => {
       this.prerenders.delete(format);
-      const part = this.dynamicAt(this.source.snapshot(), format, slot);
+      const snapshot = this.source.snapshot();
       const gzip = this.requested.get(format)?.gzip;
-      part.then((p) => (gzip ? p.gzip() : undefined)).catch(() => undefined);
+      const ahead = (part: Promise<Rendered>) => part.then((p) => (gzip ? p.gzip() : undefined)).catch(() => undefined);
+      ahead(this.dynamicAt(snapshot, format, slot));
+      ahead(this.livePart(snapshot, format, true));
     }, delay);
     timer.unref();
     this.prerenders.set(format, timer);
@@ -579,10 +585,10 @@ export class Exposition {
   private readonly liveCache = new Map<ExpositionFormat, { snapshot: Snapshot | undefined; atMs: number; part: Promise<Rendered> }>();
 
   /** The live registry's text (exporter and process metrics), shared for liveReuseMs. */
-  private livePart(snapshot: Snapshot | undefined, format: ExpositionFormat): Promise<Rendered> {
+  private livePart(snapshot: Snapshot | undefined, format: ExpositionFormat, fresh = false): Promise<Rendered> {
     const atMs = performance.now();
     const hit = this.liveCache.get(format);
-    if (hit && hit.snapshot === snapshot && atMs - hit.atMs < this.liveReuseMs) return hit.part;
+    if (!fresh && hit && hit.snapshot === snapshot && atMs - hit.atMs < this.liveReuseMs) return hit.part;
     const part = (async () => {
       const text = format === 'openmetrics' ? `${(await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '')}# EOF\n` : await this.live.metrics();
       return rendered([Buffer.from(text, 'utf8')], SMALL_PART_ZLIB);

@@ -5,9 +5,10 @@
  */
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import { Gauge } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
+import { Exposition } from '../../src/metrics/exposition.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
 import { promtool } from '../support/promtool.js';
@@ -84,31 +85,66 @@ describe('snapshot exposition', () => {
     expect(lag).toBeCloseTo(Math.floor(clock.now() / 1000) - endS, 6);
   });
 
-  it("scrapes arriving together share one rendering of the exporter's own metrics; 100 ms later, or after a new cycle, it is rendered again", async () => {
-    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-    let renders = 0;
-    new Gauge({
-      name: 'test_live_renders',
-      help: 'How often the live registry was collected.',
-      registers: [exporter.metrics.live],
-      collect() {
-        renders += 1;
-        this.set(renders);
-      },
-    });
-    try {
-      await sleep(150); // past any rendering an earlier test left
-      const together = await Promise.all([1, 2, 3].map(() => exporter.metrics.render('text')));
-      expect(renders).toBe(1);
-      for (const text of together) expect(valueOf(parseExposition(text), 'test_live_renders', {})).toBe(1);
-      await sleep(150);
-      expect(valueOf(parseExposition(await exporter.metrics.render('text')), 'test_live_renders', {})).toBe(2);
-      clock.advance(60_000);
-      await exporter.runCycle();
-      expect(valueOf(parseExposition(await exporter.metrics.render('text')), 'test_live_renders', {})).toBe(3);
-    } finally {
-      exporter.metrics.live.removeSingleMetric('test_live_renders');
+  describe("the exporter's own metrics (the live registry)", () => {
+    /** An Exposition of its own over the same snapshots, whose live registry counts its renderings. */
+    function counting(options: { liveReuseMs?: number } = {}) {
+      const live = new Registry();
+      const counter = { renders: 0 };
+      new Gauge({
+        name: 'test_live_renders',
+        help: 'How often the live registry was collected.',
+        registers: [live],
+        collect() {
+          counter.renders += 1;
+          this.set(counter.renders);
+        },
+      });
+      const exposition = new Exposition({ snapshot: () => exporter.snapshot(), now: () => clock.now() }, live, options);
+      const scrape = async (gzip = false) => {
+        const body = Buffer.concat(await exposition.body('text', gzip));
+        return valueOf(parseExposition((gzip ? gunzipSync(body) : body).toString()), 'test_live_renders', {});
+      };
+      return { exposition, counter, scrape };
     }
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('scrapes within a second share one rendering; later, or after a new cycle, it is rendered again', async () => {
+      const { exposition, counter, scrape } = counting({ liveReuseMs: 1000 });
+      try {
+        // Scrapes seconds apart on the exporter clock, so nothing is rendered ahead (that is the next test).
+        expect(await scrape()).toBe(1);
+        clock.advance(5000);
+        await sleep(300);
+        expect(await scrape()).toBe(1);
+        clock.advance(5000);
+        expect(await scrape()).toBe(1);
+        expect(counter.renders).toBe(1);
+        clock.advance(5000);
+        await sleep(800); // 1.1 s after the first rendering
+        expect(await scrape()).toBe(2);
+        clock.advance(60_000);
+        await exporter.runCycle();
+        expect(await scrape()).toBe(3);
+      } finally {
+        exposition.close();
+      }
+    });
+
+    it('scraped every second, it is rendered ahead with the next second, so the next scrape does not wait for it', async () => {
+      const { exposition, counter, scrape } = counting();
+      try {
+        clock.advance(1000 - (clock.now() % 1000) + 300); // 300 ms into a second
+        expect(await scrape(true)).toBe(1);
+        expect(await scrape(true)).toBe(1); // a second scrape in the same second: the next one is rendered ahead
+        await sleep(1100); // the ahead rendering is due 200 ms before the next second starts: at most 500 ms from now
+        expect(counter.renders).toBe(2);
+        clock.advance(1000);
+        expect(await scrape(true)).toBe(2); // the one made ahead, not a third
+        expect(counter.renders).toBe(2);
+      } finally {
+        exposition.close();
+      }
+    });
   });
 
   it('a body being written keeps its bytes while later seconds are rendered; once released, its buffers serve a later second', async () => {
