@@ -525,6 +525,8 @@ export class Exposition {
   /** Per format, the second of the last scrape. */
   private readonly lastSlot = new Map<ExpositionFormat, number>();
   private readonly prerenders = new Map<ExpositionFormat, NodeJS.Timeout>();
+  /** Per format, the second the live registry was last rendered ahead for. */
+  private readonly liveAheadSlot = new Map<ExpositionFormat, number>();
 
   /** The scrape-time families as of the start of second `slot`. */
   private dynamicAt(snapshot: Snapshot | undefined, format: ExpositionFormat, slot: number): Promise<Rendered> {
@@ -570,7 +572,11 @@ export class Exposition {
       const gzip = this.requested.get(format)?.gzip;
       const ahead = (part: Promise<Rendered>) => part.then((p) => (gzip ? p.gzip() : undefined)).catch(() => undefined);
       ahead(this.dynamicAt(snapshot, format, slot));
-      ahead(this.livePart(snapshot, format, true));
+      // Once per second: in a second's last 200 ms every scrape schedules this again at once.
+      if (this.liveAheadSlot.get(format) !== slot) {
+        this.liveAheadSlot.set(format, slot);
+        ahead(this.livePart(snapshot, format, true));
+      }
     }, delay);
     timer.unref();
     this.prerenders.set(format, timer);

@@ -145,6 +145,21 @@ describe('snapshot exposition', () => {
         exposition.close();
       }
     });
+
+    it('scrapes in the last 200 ms of a second render the next second ahead once, however many they are', async () => {
+      const { exposition, counter, scrape } = counting();
+      try {
+        clock.advance(1000 - (clock.now() % 1000) + 900); // 900 ms into a second: an ahead rendering is due at once
+        expect(await scrape()).toBe(1);
+        for (let i = 0; i < 5; i++) {
+          await scrape();
+          await sleep(30); // each scrape schedules the next second's rendering; its timer fires meanwhile
+        }
+        expect(counter.renders).toBe(2);
+      } finally {
+        exposition.close();
+      }
+    });
   });
 
   it('a body being written keeps its bytes while later seconds are rendered; once released, its buffers serve a later second', async () => {
