@@ -110,6 +110,8 @@ export interface SpawnOptions {
    * script has added its listener is dropped (the probe's listener already drains the channel).
    */
   waitForReady?: boolean;
+  /** Keep the image's --max-old-space-size (default true); false runs with V8's default heap limit. */
+  imageHeapCap?: boolean;
 }
 
 export class Child {
@@ -131,7 +133,9 @@ export class Child {
     const probe = options.probe === false ? [] : ['--import', pathToFileURL(entry('bench/probe.ts')).href];
     const preload = [...(runtime.kind === 'tsx' ? ['--import', 'tsx'] : []), ...probe];
     const { NODE_OPTIONS: imageNodeOptions, ...imageVars } = runtime.kind === 'compiled' ? imageEnv : {};
-    const imageFlags = imageNodeOptions ? imageNodeOptions.split(/\s+/).filter(Boolean) : [];
+    const imageFlags = (imageNodeOptions ? imageNodeOptions.split(/\s+/).filter(Boolean) : []).filter(
+      (flag) => options.imageHeapCap !== false || !flag.startsWith('--max-old-space-size'),
+    );
     this.process = spawn(process.execPath, [...imageFlags, ...(options.nodeFlags ?? []), ...preload, entry(script), ...args], {
       cwd: REPO,
       env: { ...inherited, ...imageVars, ALIBABA_CLOUD_ECS_METADATA_DISABLED: 'true', ...options.env },

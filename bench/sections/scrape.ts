@@ -106,7 +106,9 @@ export async function benchScrape(options: ScrapeOptions): Promise<ScrapeResult>
 
     log(`scrape ${plans}: starting the comparison servers`);
     const memoryChild = new Child('in-memory server', 'bench/server-child.ts', [], { waitForReady: true });
-    const registryChild = new Child('register.metrics() server', 'bench/server-child.ts', [], { waitForReady: true, env: SIMULATOR_ENV });
+    // The straightforward exporter runs with V8's default heap limit: 16 concurrent renders of every
+    // series at 5,000 plans hold well over a GB, and the image's 256 MiB cap would stop the process.
+    const registryChild = new Child('register.metrics() server', 'bench/server-child.ts', [], { waitForReady: true, env: SIMULATOR_ENV, imageHeapCap: false });
     const { port: memoryPort } = await memoryChild.request<{ port: number }>('serve.bytes', { file: bytesFile });
     await registryChild.request('exporter.init', { yaml: exporterConfigYaml({ endpoint: sim.endpoint, interval: '1h', limits: FAST_LIMITS }) });
     await registryChild.request('exporter.cycle', {}, 20 * 60_000);
