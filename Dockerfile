@@ -35,12 +35,14 @@ ENV NODE_ENV=production
 # (5,000 plans: ~50 MiB less RSS after 20 cycles); V8's young generation capped at 2 × 8 MiB
 # instead of 2 × 16 MiB (5,000 plans after 10 cycles, in-process probe: new space 16 MiB and old
 # space ~29 MiB less committed, RSS 264 -> 223 MiB; cycle time unchanged); and the old generation
-# capped at 256 MiB. Without a cap V8 sizes the heap from the host's memory and lets each steady
-# cycle's garbage (~100 MiB at 5,000 plans: responses in flight outlive two scavenges) pile up to
-# ~4x the live heap before a full GC: RSS in service 300-330 MiB. With the cap V8 grows the heap
-# by ~1.3x and collects each cycle's garbage: 180-199 MiB, cycle times unchanged. The live heap
-# at 5,000 plans is ~35 MiB after a full GC, so 256 MiB leaves room for fleets several times
-# larger; the Helm chart replaces the whole NODE_OPTIONS with a cap of half the memory limit.
+# capped at 256 MiB. Without a cap, and without a container memory limit, node sizes the heap from the
+# host's memory and V8 lets each steady cycle's garbage (~100-150 MiB at 5,000 plans, mostly parsed
+# responses promoted out of the young generation, by a heap sampling profile) pile up to ~4x the live
+# heap before a full GC: RSS in service 300-330 MiB.
+# With the cap V8 grows the heap by ~1.3x and collects each cycle's garbage: 180-199 MiB, cycle times
+# unchanged. The live heap at 5,000 plans is ~35 MiB after a full GC; 15,000 plans ran their first cycle
+# under the cap. Under a memory limit node would cap the old space itself (half the limit, at least
+# 256 MiB): the Helm chart replaces NODE_OPTIONS to let it.
 ENV MALLOC_ARENA_MAX=2 \
     MALLOC_MMAP_THRESHOLD_=131072 \
     NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=256"

@@ -81,19 +81,10 @@ export function expandK8sVars(s: string, env: Record<string, string>): string {
   return s.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => (name === undefined ? '$' : (env[name] ?? m)));
 }
 
-/** A Kubernetes quantity in bytes (binary and decimal suffixes; the chart's memory limits use these). */
-export function quantityBytes(q: string): number {
-  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(q);
-  if (!m) throw new Error(`quantity ${q} is not modelled here`);
-  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2] as string] ?? 1;
-  return Number(m[1]) * unit;
-}
-
 /**
  * The container's environment as the kubelet would build it: literal values (with $(VAR) references to
- * earlier variables expanded) and keys of rendered Secrets, downward-API fieldRefs (metadata.name,
- * metadata.labels['…']) resolved against `pod` when given, and resourceFieldRefs of the container's
- * limits (the limit divided by the divisor, rounded up, as the kubelet does).
+ * earlier variables expanded) and keys of rendered Secrets, and downward-API fieldRefs (metadata.name,
+ * metadata.labels['…']) resolved against `pod` when given.
  */
 export function containerEnv(
   r: RenderedChart,
@@ -104,13 +95,6 @@ export function containerEnv(
   const env: Record<string, string> = {};
   for (const entry of container.env ?? []) {
     if (typeof entry.value === 'string') env[entry.name] = expandK8sVars(entry.value, env);
-    const resource = entry.valueFrom?.resourceFieldRef;
-    if (resource) {
-      const limit = /^limits\.(.+)$/.exec(resource.resource)?.[1];
-      const quantity = limit ? container.resources?.limits?.[limit] : undefined;
-      if (quantity === undefined) throw new Error(`env ${entry.name}: resourceFieldRef ${resource.resource} without a limit is the node's allocatable, not modelled here`);
-      env[entry.name] = String(Math.ceil(quantityBytes(String(quantity)) / quantityBytes(String(resource.divisor ?? '1'))));
-    }
     const ref = entry.valueFrom?.secretKeyRef;
     if (ref) {
       const secret = r.find('Secret').find((s) => s.metadata.name === ref.name);

@@ -5,11 +5,11 @@
  * shipped rules file (promtool-checked). No Helm binary is involved: see test/helm/README.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { buildRules } from '../../src/rules/rules.js';
 import { parseWebConfigText } from '../../src/server/web-config.js';
@@ -96,7 +96,7 @@ describe('chart rendered with the default values', () => {
   });
 
   it('without an AccessKey, the embedded config fails the exporter validation naming the variable, and NOTES warn', () => {
-    expect(container(defaults).env.map((e: { name: string }) => e.name)).toEqual(['DBS_EXPORTER_HEAP_MIB', 'NODE_OPTIONS']);
+    expect(container(defaults).env.map((e: { name: string }) => e.name)).toEqual(['NODE_OPTIONS']);
     expect(() => parseConfig(embeddedConfig(defaults), { env: containerEnv(defaults) })).toThrow(/access_key_id_env: environment variable DBS_ACCESS_KEY_ID is not set/);
     expect(defaults.notes).toContain('WARNING: no AccessKey is configured');
   });
@@ -202,7 +202,7 @@ describe('chart rendered with values-full.yaml', () => {
 
   it("embeds a config that passes the exporter's validation with the env the pod gets (AccessKey Secret, extraEnv, RRSA webhook)", () => {
     const env = { ...containerEnv(full), ...RRSA_ENV };
-    expect(Object.keys(containerEnv(full))).toEqual(['DBS_EXPORTER_HEAP_MIB', 'NODE_OPTIONS', 'DBS_ACCESS_KEY_ID', 'DBS_ACCESS_KEY_SECRET', 'TZ']);
+    expect(Object.keys(containerEnv(full))).toEqual(['NODE_OPTIONS', 'DBS_ACCESS_KEY_ID', 'DBS_ACCESS_KEY_SECRET', 'TZ']);
     const config = parseConfig(embeddedConfig(full), { env, baseDir: '/etc/dbs-exporter' });
     expect(config.targets.map((t) => [t.name, t.credentials.type])).toEqual([
       ['prod', 'access_key'],
@@ -302,33 +302,52 @@ describe('chart files', () => {
   });
 });
 
-describe('the heap cap (nodeOptions)', () => {
-  const heapLimitMiB = (nodeOptions: string) => {
-    const result = spawnSync(process.execPath, ['-p', 'v8.getHeapStatistics().heap_size_limit'], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
+describe('the heap (nodeOptions)', () => {
+  /** V8's heap limit (old-space cap plus young generation) of a node started with these NODE_OPTIONS, in MiB. */
+  const heapLimitMiB = (nodeOptions: string, cgroupProcs?: string) => {
+    const script = 'process.stdout.write(String(v8.getHeapStatistics().heap_size_limit / 2 ** 20))';
+    const result = cgroupProcs
+      ? spawnSync('/bin/sh', ['-c', `echo $$ > ${cgroupProcs} && exec "$0" -e "$1"`, process.execPath, script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } })
+      : spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
     expect(result.status, result.stderr).toBe(0);
-    return Number(result.stdout) / 2 ** 20;
+    return Number(result.stdout);
   };
-
-  it('gives node half the memory limit as its old-space cap, through the Downward API, and node takes it', () => {
-    const env = container(defaults).env;
-    expect(env[0]).toEqual({ name: 'DBS_EXPORTER_HEAP_MIB', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '2Mi' } } });
-    // the default limit, 256Mi: what the kubelet sets, and what node makes of it
-    expect(containerEnv(defaults).NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=128');
-    const defaultLimit = heapLimitMiB(containerEnv(defaults).NODE_OPTIONS as string);
-    // V8's limit is the old-space cap plus the young generation (3 semi-spaces of 8 MiB at most)
-    expect(defaultLimit).toBeGreaterThanOrEqual(128);
-    expect(defaultLimit).toBeLessThanOrEqual(128 + 3 * 8);
-    const big = render([{ resources: { limits: { memory: '1Gi' } } }]);
-    expect(containerEnv(big).NODE_OPTIONS).toBe('--max-semi-space-size=8 --max-old-space-size=512');
-    expect(heapLimitMiB(containerEnv(big).NODE_OPTIONS as string)).toBeGreaterThanOrEqual(512);
-    // without a cap node sizes the heap from this machine's memory: far above either
-    expect(heapLimitMiB('')).toBeGreaterThan(1024);
+  /** A cgroup v1 memory cgroup this test may create (root with the memory controller mounted), or undefined. */
+  const memoryCgroup = (() => {
+    const dir = join('/sys/fs/cgroup/memory', `dbs-exporter-test-${process.pid}`);
+    try {
+      mkdirSync(dir);
+      return dir;
+    } catch {
+      return undefined;
+    }
+  })();
+  afterAll(() => {
+    if (memoryCgroup) rmdirSync(memoryCgroup);
   });
 
-  it('nodeOptions "" keeps the image NODE_OPTIONS (no env at all without credentials); other options pass through', () => {
+  it("replaces the image's NODE_OPTIONS with one that has no old-space cap, which node accepts", () => {
+    expect(container(defaults).env).toEqual([{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=8' }]);
+    expect(containerEnv(full).NODE_OPTIONS).toBe('--max-semi-space-size=8');
+    // the young generation is 3 semi-spaces at most: 24 MiB over the old-space cap
+    expect(heapLimitMiB('--max-semi-space-size=8 --max-old-space-size=256')).toBe(256 + 24);
+  });
+
+  it.runIf(memoryCgroup !== undefined)('so node caps its old space from the memory limit: at least 256 MiB, half of a larger limit', () => {
+    const options = containerEnv(defaults).NODE_OPTIONS as string;
+    const limitMiB = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1] ?? Number.NaN);
+    const expected = (limit: number) => Math.max(256, limit / 2) + 24;
+    for (const limit of [limitMiB(container(defaults).resources.limits.memory), 512, 1024]) {
+      writeFileSync(join(memoryCgroup as string, 'memory.limit_in_bytes'), String(limit * 2 ** 20));
+      expect(heapLimitMiB(options, join(memoryCgroup as string, 'cgroup.procs')), `limit ${limit} MiB`).toBe(expected(limit));
+    }
+  });
+
+  it('refuses NODE_OPTIONS in extraEnv while nodeOptions sets it; nodeOptions "" keeps the image setting', () => {
+    expect(() => render([{ extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=512' }] }])).toThrow(/extraEnv sets NODE_OPTIONS, which nodeOptions already sets: use nodeOptions/);
     expect(container(render([{ nodeOptions: '' }])).env).toBeUndefined();
-    const custom = render([{ nodeOptions: '--max-old-space-size=300 --max-semi-space-size=4' }]);
-    expect(containerEnv(custom).NODE_OPTIONS).toBe('--max-old-space-size=300 --max-semi-space-size=4');
+    const custom = render([{ nodeOptions: '' , extraEnv: [{ name: 'NODE_OPTIONS', value: '--max-old-space-size=512' }] }]);
+    expect(containerEnv(custom).NODE_OPTIONS).toBe('--max-old-space-size=512');
     expect(() => validateObject(workload(custom))).not.toThrow();
   });
 });

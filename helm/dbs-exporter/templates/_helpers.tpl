@@ -167,12 +167,12 @@ spec:
       {{- if or $credentialsSecret .Values.sharding.enabled .Values.extraEnv .Values.nodeOptions }}
       env:
         {{- if .Values.nodeOptions }}
-        # Half the container's memory limit in MiB (the Downward API divides by 2Mi), for $(DBS_EXPORTER_HEAP_MIB) in NODE_OPTIONS.
-        - name: DBS_EXPORTER_HEAP_MIB
-          valueFrom:
-            resourceFieldRef:
-              resource: limits.memory
-              divisor: 2Mi
+        {{- range .Values.extraEnv }}
+        {{- if eq .name "NODE_OPTIONS" }}
+        {{- fail "extraEnv sets NODE_OPTIONS, which nodeOptions already sets: use nodeOptions" }}
+        {{- end }}
+        {{- end }}
+        # Without --max-old-space-size, node sizes its heap from the container's memory limit.
         - name: NODE_OPTIONS
           value: {{ .Values.nodeOptions | quote }}
         {{- end }}
