@@ -245,7 +245,7 @@ function memorySection(fleets: FleetResult[]): string {
   const out = [
     '## 3. Memory',
     '',
-    'Manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; RSS before GC = the highest RSS read just before a sample\'s forced GC, cycles ≥ 10 (what a container limit sees: garbage V8 has not collected yet included); peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
+    'Manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; RSS before GC = the highest RSS read just before a sample\'s forced GC, cycles ≥ 10 (one reading per sample, right after a scrape: uncollected garbage included, as a container limit would count it; not the peak, which is the next column); peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
     '',
   ];
   out.push(

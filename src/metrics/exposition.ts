@@ -575,7 +575,7 @@ export class Exposition {
       // Once per second: in a second's last 200 ms every scrape schedules this again at once.
       if (this.liveAheadSlot.get(format) !== slot) {
         this.liveAheadSlot.set(format, slot);
-        ahead(this.livePart(snapshot, format, true));
+        ahead(this.livePart(snapshot, format, slot, true));
       }
     }, delay);
     timer.unref();
@@ -588,18 +588,22 @@ export class Exposition {
     this.prerenders.clear();
   }
 
-  private readonly liveCache = new Map<ExpositionFormat, { snapshot: Snapshot | undefined; atMs: number; part: Promise<Rendered> }>();
+  private readonly liveCache = new Map<ExpositionFormat, { snapshot: Snapshot | undefined; atMs: number; slot: number; part: Promise<Rendered> }>();
 
-  /** The live registry's text (exporter and process metrics), shared for liveReuseMs. */
-  private livePart(snapshot: Snapshot | undefined, format: ExpositionFormat, fresh = false): Promise<Rendered> {
+  /**
+   * The live registry's text (exporter and process metrics) for second `slot`: shared by the
+   * scrapes of that second, and by any within liveReuseMs (real time) of its rendering.
+   * `fresh` renders anew (ahead of `slot`, from the prerender timer).
+   */
+  private livePart(snapshot: Snapshot | undefined, format: ExpositionFormat, slot: number, fresh = false): Promise<Rendered> {
     const atMs = performance.now();
     const hit = this.liveCache.get(format);
-    if (!fresh && hit && hit.snapshot === snapshot && atMs - hit.atMs < this.liveReuseMs) return hit.part;
+    if (!fresh && hit && hit.snapshot === snapshot && (hit.slot === slot || atMs - hit.atMs < this.liveReuseMs)) return hit.part;
     const part = (async () => {
       const text = format === 'openmetrics' ? `${(await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '')}# EOF\n` : await this.live.metrics();
       return rendered([Buffer.from(text, 'utf8')], SMALL_PART_ZLIB);
     })();
-    this.liveCache.set(format, { snapshot, atMs, part });
+    this.liveCache.set(format, { snapshot, atMs, slot, part });
     part.catch(() => {
       if (this.liveCache.get(format)?.part === part) this.liveCache.delete(format);
     });
@@ -625,7 +629,7 @@ export class Exposition {
     this.requested.set(format, wanted);
     const snapshot = this.source.snapshot();
     const nowMs = this.source.now();
-    const live = this.livePart(snapshot, format);
+    const live = this.livePart(snapshot, format, Math.floor(nowMs / this.dynamicResolutionMs));
     const staticBody = compressed ? await this.staticGzip(snapshot, format) : await this.staticText(snapshot, format);
     // Held from the moment it is had (only the per-second part has pooled buffers): until the
     // response is done with its text, or until its gzip is made.

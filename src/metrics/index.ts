@@ -1,7 +1,8 @@
 /**
  * The metrics: per-plan families defined once in families.ts and served by the snapshot
  * renderer in exposition.ts; the exporter's own families and prom-client's process and
- * Node.js metrics in a small prom-client registry rendered per scrape (shared within 100 ms). Nothing here calls DBS.
+ * Node.js metrics in a small prom-client registry rendered about once a second (ahead while scraped every
+ * second). Nothing here calls DBS.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { type BuildInfo, type ExporterMetrics, registerExporterMetrics } from './exporter.js';

@@ -146,6 +146,28 @@ describe('snapshot exposition', () => {
       }
     });
 
+    it('a scraper late in each second finds the rendering made ahead for its second, whenever it was made', async () => {
+      // liveReuseMs 0: only the per-second sharing is left. The manual clock moves a second per scrape while
+      // little real time passes, as if each scrape came at 900 ms into its second.
+      const { exposition, counter, scrape } = counting({ liveReuseMs: 0 });
+      try {
+        clock.advance(1000 - (clock.now() % 1000) + 900);
+        expect(await scrape()).toBe(1);
+        clock.advance(1000);
+        expect(await scrape()).toBe(2); // a new second, nothing made ahead yet: rendered now, and the next second ahead
+        await sleep(30);
+        expect(counter.renders).toBe(3);
+        for (const expected of [3, 4, 5]) {
+          clock.advance(1000);
+          expect(await scrape()).toBe(expected); // the one made ahead for this second
+          await sleep(30);
+          expect(counter.renders).toBe(expected + 1); // and the next one, ahead
+        }
+      } finally {
+        exposition.close();
+      }
+    });
+
     it('scrapes in the last 200 ms of a second render the next second ahead once, however many they are', async () => {
       const { exposition, counter, scrape } = counting();
       try {
