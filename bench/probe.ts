@@ -104,7 +104,7 @@ function eventLoopDelay(): EventLoopDelay {
  */
 async function memory(): Promise<MemorySample> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  // What a container's memory limit sees at this moment: the garbage V8 has not collected yet included.
+  // RSS as the process runs, garbage V8 has not collected yet included (a container limit counts it).
   const rssBeforeGcBytes = process.memoryUsage.rss();
   if (gc) {
     gc();

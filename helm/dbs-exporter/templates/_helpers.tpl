@@ -172,7 +172,7 @@ spec:
         {{- fail "extraEnv sets NODE_OPTIONS, which nodeOptions already sets: use nodeOptions" }}
         {{- end }}
         {{- end }}
-        # Without --max-old-space-size, node sizes its heap from the container's memory limit.
+        # From nodeOptions; without --max-old-space-size in it, node sizes its heap from the memory limit.
         - name: NODE_OPTIONS
           value: {{ .Values.nodeOptions | quote }}
         {{- end }}
