@@ -6,12 +6,24 @@
  * Every endpoint is read-only: other methods on a known path are 405 (after the guard, so an
  * unauthenticated client cannot tell known paths from unknown ones), and a request body is
  * never read.
+ *
+ * /metrics is answered with node:http alone, ahead of express: express's router and request
+ * decoration were ~10% of the exporter's CPU at 4 gzip scrapers and 5,000 plans, and half of
+ * what survived young-generation GCs there (a sampling heap profile), which brought a full GC
+ * every ~2.5 s. Side by side (one 5,000-plan fleet, 10 s autocannon runs, 2 repeats), going
+ * around express took gzip p99 at 4 scrapers from 23-28 ms to 16-17 ms and the scrape rate
+ * from ~500 to ~770/s. Any other path, or a telemetry URL with an unusual form, goes through
+ * express as before; both ways share the guard and the handler.
  */
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import compression from 'compression';
-import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
+import express from 'express';
+import Negotiator from 'negotiator';
 import { CONTENT_TYPES, type Exposition, type ExpositionFormat } from '../metrics/index.js';
+import { sendPlain } from './plain.js';
 import { TurnBudget } from './turn-budget.js';
+import type { Guard } from './web-security.js';
 
 export interface AppOptions {
   /** The rendered snapshot plus live metrics (src/metrics/exposition.ts). */
@@ -23,18 +35,34 @@ export interface AppOptions {
   /** Extra lines for the landing page (e.g. targets), plain text, already safe to show. */
   describe?: () => string[];
   /** Runs first for every request: response headers and basic auth from the web config. */
-  guard?: RequestHandler;
+  guard?: Guard;
 }
 
-function formatFor(req: Request): ExpositionFormat {
-  return (req.get('accept') ?? '').includes('application/openmetrics-text') ? 'openmetrics' : 'text';
+function formatFor(req: IncomingMessage): ExpositionFormat {
+  return (req.headers.accept ?? '').includes('application/openmetrics-text') ? 'openmetrics' : 'text';
+}
+
+/** Accept-Encoding values seen, and whether gzip wins over identity for each (Prometheus sends the same one every scrape). */
+const gzipPreferred = new Map<string, boolean>();
+const GZIP_PREFERRED_MAX = 64;
+
+/** Whether the client prefers gzip to identity (q-values honoured, as express's req.acceptsEncodings). */
+export function acceptsGzip(req: IncomingMessage): boolean {
+  const header = req.headers['accept-encoding'] ?? '';
+  let gzip = gzipPreferred.get(header);
+  if (gzip === undefined) {
+    gzip = new Negotiator({ headers: { 'accept-encoding': header } }).encodings(['gzip', 'identity'])[0] === 'gzip';
+    if (gzipPreferred.size >= GZIP_PREFERRED_MAX) gzipPreferred.clear();
+    gzipPreferred.set(header, gzip);
+  }
+  return gzip;
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const ALLOWED_METHODS = 'GET, HEAD';
-const isReadOnly = (req: Request) => req.method === 'GET' || req.method === 'HEAD';
-const hasBody = (req: Request) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+const isReadOnly = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
+const hasBody = (req: IncomingMessage) => req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
 
 /** Most bytes handed to the socket in one go (one writev) before the event loop gets a turn. */
 export const WRITE_BATCH_BYTES = 1024 * 1024;
@@ -52,7 +80,7 @@ export const WRITE_TURN_MS = 10;
  * all of it in writev). A gzip body (2 MiB at 5,000 plans) goes in two batches; 256 KiB batches
  * made it eight turns of the loop per scrape for no gain. A client that goes away ends the loop.
  */
-async function writeBody(res: Response, chunks: readonly Buffer[], budget: TurnBudget): Promise<void> {
+async function writeBody(res: ServerResponse, chunks: readonly Buffer[], budget: TurnBudget): Promise<void> {
   let batch = 0;
   // Not `await budget.take()`: a grant is acted on at once, before another writer can ask.
   let turn = budget.take();
@@ -82,7 +110,7 @@ async function writeBody(res: Response, chunks: readonly Buffer[], budget: TurnB
   res.end();
 }
 
-function drainedOrClosed(res: Response): Promise<void> {
+function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
@@ -94,58 +122,58 @@ function drainedOrClosed(res: Response): Promise<void> {
   });
 }
 
-export function createApp(options: AppOptions): Express {
+/** The /metrics handler: bodies come pre-rendered (and pre-gzipped) from the exposition. */
+async function serveMetrics(req: IncomingMessage, res: ServerResponse, exposition: Exposition, budget: TurnBudget): Promise<void> {
+  const format = formatFor(req);
+  const gzip = acceptsGzip(req);
+  let chunks: Buffer[];
+  try {
+    let release: () => void;
+    ({ chunks, release } = await exposition.lease(format, gzip));
+    // Once the response is done with the bytes (sent, or the client went away).
+    res.once('close', release);
+    res.setHeader('Content-Type', CONTENT_TYPES[format]);
+    res.setHeader('Vary', 'Accept-Encoding');
+    if (gzip) res.setHeader('Content-Encoding', 'gzip');
+    res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
+    if (req.method === 'HEAD') return void res.end();
+  } catch (err) {
+    return sendPlain(res, 500, `error rendering metrics: ${(err as Error).message}\n`);
+  }
+  try {
+    await writeBody(res, chunks, budget);
+  } catch {
+    // Headers are out: all that is left is to cut the connection (the client sees a short body).
+    res.destroy();
+  }
+}
+
+export function createApp(options: AppOptions): RequestListener {
   const app = express();
   const writeBudget = new TurnBudget(WRITE_TURN_MS);
+  const { telemetryPath, guard } = options;
+  const serveTelemetry = (req: IncomingMessage, res: ServerResponse): void => {
+    // 405 rather than 404: a scraper configured with the wrong method learns what to fix.
+    if (!isReadOnly(req)) return sendPlain(res, 405, 'Method Not Allowed\n', { Allow: ALLOWED_METHODS });
+    if (hasBody(req)) return sendPlain(res, 413, 'Request body not accepted\n');
+    void serveMetrics(req, res, options.exposition, writeBudget);
+  };
+
   app.disable('x-powered-by');
   app.set('etag', false);
-  // No endpoint reads a body: one that was sent stays unread, so the connection is closed
-  // after the answer rather than its bytes parsed as the next request.
-  app.use((req, res, next) => {
-    if (hasBody(req)) res.setHeader('Connection', 'close');
-    next();
-  });
-  if (options.guard) app.use(options.guard);
+  if (guard) app.use((req, res, next) => guard(req, res, req.path, () => next()));
+  // Matched literally, not as an express route pattern: a configured path such as `/m*` or
+  // `/metrics:v2` is valid config and must neither crash the router nor match other paths.
+  app.use((req, res, next) => (req.path === telemetryPath ? serveTelemetry(req, res) : next()));
 
-  const knownPaths = new Set([options.telemetryPath, '/', '/-/healthy', '/-/ready']);
+  const knownPaths = new Set(['/', '/-/healthy', '/-/ready']);
   app.use((req, res, next) => {
     if (!isReadOnly(req)) {
-      // 405 rather than 404: a scraper configured with the wrong method learns what to fix.
       if (knownPaths.has(req.path)) return void res.status(405).set('Allow', ALLOWED_METHODS).type('text/plain').send('Method Not Allowed\n');
       return void res.status(404).type('text/plain').send('Not Found\n');
     }
     if (hasBody(req)) return void res.status(413).type('text/plain').send('Request body not accepted\n');
     next();
-  });
-
-  // Matched literally, not as an express route pattern: a configured path such as `/m*` or
-  // `/metrics:v2` is valid config and must neither crash the router nor match other paths.
-  // The body comes pre-rendered (and pre-gzipped) from the exposition, so it bypasses the
-  // compression middleware below.
-  app.use(async (req, res, next) => {
-    if (req.path !== options.telemetryPath) return next();
-    const format = formatFor(req);
-    const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip';
-    let chunks: Buffer[];
-    try {
-      let release: () => void;
-      ({ chunks, release } = await options.exposition.lease(format, gzip));
-      // Once the response is done with the bytes (sent, or the client went away).
-      res.once('close', release);
-      res.setHeader('Content-Type', CONTENT_TYPES[format]);
-      res.setHeader('Vary', 'Accept-Encoding');
-      if (gzip) res.setHeader('Content-Encoding', 'gzip');
-      res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
-      if (req.method === 'HEAD') return void res.end();
-    } catch (err) {
-      return void res.status(500).type('text/plain').send(`error rendering metrics: ${(err as Error).message}\n`);
-    }
-    try {
-      await writeBody(res, chunks, writeBudget);
-    } catch {
-      // Headers are out: all that is left is to cut the connection (the client sees a short body).
-      res.destroy();
-    }
   });
 
   app.use(compression({ threshold: 1024 }));
@@ -180,5 +208,14 @@ ${extra ? `<h2>Targets</h2><ul>${extra}</ul>` : ''}
     res.status(404).type('text/plain').send('Not Found\n');
   });
 
-  return app;
+  // The telemetry path as scrapers send it (`/metrics`, or with a query) skips express.
+  const isTelemetryUrl = (url: string) => url === telemetryPath || (url.startsWith(telemetryPath) && url.charCodeAt(telemetryPath.length) === 0x3f);
+  return (req, res) => {
+    // No endpoint reads a body: one that was sent stays unread, so the connection is closed
+    // after the answer rather than its bytes parsed as the next request.
+    if (hasBody(req)) res.setHeader('Connection', 'close');
+    if (!isTelemetryUrl(req.url ?? '')) return void app(req, res);
+    if (guard) guard(req, res, telemetryPath, () => serveTelemetry(req, res));
+    else serveTelemetry(req, res);
+  };
 }

@@ -1,6 +1,7 @@
 /**
- * The web config at run time: the HTTP or HTTPS server it asks for, the express middleware
- * that adds its headers and asks for basic auth, the client-certificate policies OpenSSL
+ * The web config at run time: the HTTP or HTTPS server it asks for, the guard (node:http
+ * level, so the /metrics fast path in app.ts and express share it) that adds its headers and
+ * asks for basic auth, the client-certificate policies OpenSSL
  * cannot express alone, and the reload loop.
  *
  * Reload: the web config file and the certificate, key and CA files it names are polled
@@ -12,13 +13,13 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type RequestListener, type Server as HttpServer, createServer as createHttpServer } from 'node:http';
+import { type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse, createServer as createHttpServer } from 'node:http';
 import { type Server as HttpsServer, createServer as createHttpsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/index.js';
 import { BasicAuth } from './basic-auth.js';
+import { sendPlain } from './plain.js';
 import { type ServerLimits, applyServerLimits, httpServerOptions, serverLimits } from './limits.js';
 import { type ClientAuthType, type TlsSettings, type WebConfig, describeWebConfig, loadWebConfig, secureContextOptions, watchedFiles } from './web-config.js';
 
@@ -38,6 +39,12 @@ interface Active {
   auth: BasicAuth;
   headers: Readonly<Record<string, string>>;
 }
+
+/**
+ * Runs before every request is answered: `path` is the request's path (no query); `next` answers
+ * it once the guard lets it through.
+ */
+export type Guard = (req: IncomingMessage, res: ServerResponse, path: string, next: () => void) => void;
 
 export type ReloadOutcome = 'unchanged' | 'reloaded' | 'rejected';
 
@@ -74,21 +81,20 @@ export class WebSecurity {
     return this.#active.config?.tls !== undefined;
   }
 
-  /** Express middleware: configured headers on every response, then basic auth for all but the health paths. */
-  readonly guard: RequestHandler = (req, res, next) => {
+  /** Configured headers on every response, then basic auth for all but the health paths. */
+  readonly guard: Guard = (req, res, path, next) => {
     const active = this.#active;
     for (const [name, value] of Object.entries(active.headers)) res.setHeader(name, value);
-    if (!active.auth.enabled || UNAUTHENTICATED_PATHS.has(req.path)) return next();
-    active.auth.check(req.get('authorization')).then(
+    if (!active.auth.enabled || UNAUTHENTICATED_PATHS.has(path)) return next();
+    active.auth.check(req.headers.authorization).then(
       (ok) => {
         if (ok) return next();
-        this.#logger.debug({ path: req.path, remote_address: req.socket.remoteAddress }, 'basic auth failed');
-        res.status(401).set('WWW-Authenticate', `Basic realm="${BASIC_AUTH_REALM}"`).type('text/plain').send('Unauthorized\n');
+        this.#logger.debug({ path, remote_address: req.socket.remoteAddress }, 'basic auth failed');
+        sendPlain(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': `Basic realm="${BASIC_AUTH_REALM}"` });
       },
       (err: unknown) => {
-        // Not next(err): express's default handler would answer with a stack trace.
-        this.#logger.error({ path: req.path, err: (err as Error)?.message ?? String(err) }, 'basic auth check failed');
-        res.status(500).type('text/plain').send('Internal Server Error\n');
+        this.#logger.error({ path, err: (err as Error)?.message ?? String(err) }, 'basic auth check failed');
+        sendPlain(res, 500, 'Internal Server Error\n');
       },
     );
   };

@@ -193,6 +193,44 @@ describe('/metrics', () => {
     expect(sampleLines(gunzipSync(zipped.body).toString('utf8'))).toEqual(sampleLines(whole.text));
   });
 
+  it('honours Accept-Encoding q-values: gzip only when the scraper prefers it to identity', async () => {
+    const { exporter, get } = await serve();
+    await exporter.runCycle();
+    const cases: Array<[string, boolean]> = [
+      ['gzip', true],
+      ['GZIP', true],
+      ['br, gzip;q=0.8', true],
+      ['*', true],
+      ['gzip;q=0', false],
+      ['identity, gzip;q=0.5', false],
+      ['deflate', false],
+      ['*;q=0, identity', false],
+    ];
+    for (const [header, gzip] of cases) {
+      const res = await get('/metrics', { 'accept-encoding': header });
+      expect(res.status, header).toBe(200);
+      expect(res.headers['content-encoding'], header).toBe(gzip ? 'gzip' : undefined);
+      const text = gzip ? gunzipSync(res.body).toString('utf8') : res.text;
+      expect(find(parseExposition(text), 'dbs_backup_plan_info'), header).toHaveLength(8);
+    }
+  });
+
+  it('answers the same with a query string, and for an absolute-form request target (which goes through express)', async () => {
+    const { exporter, get } = await serve();
+    await exporter.runCycle();
+    const plain = await get('/metrics');
+    for (const path of ['/metrics?debug=1', 'http://127.0.0.1/metrics', 'http://127.0.0.1/metrics?x=y']) {
+      const res = await get(path);
+      expect(res.status, path).toBe(200);
+      expect(res.headers['content-type'], path).toBe(TEXT_FORMAT);
+      expect(sampleLines(res.text), path).toEqual(sampleLines(plain.text));
+      const zipped = await get(path, { 'accept-encoding': 'gzip' });
+      expect(zipped.headers['content-encoding'], path).toBe('gzip');
+      expect(sampleLines(gunzipSync(zipped.body).toString('utf8')), path).toEqual(sampleLines(plain.text));
+    }
+    for (const path of ['/metrics/', '/metricsx', '/metrics/?x', 'http://127.0.0.1/metrics/']) expect((await get(path)).status, path).toBe(404);
+  });
+
   it('is served under a configured telemetry path, and the default path is then 404', async () => {
     const { exporter, get } = await serve({ telemetryPath: '/custom' });
     await exporter.runCycle();
