@@ -308,7 +308,12 @@ const webSchema = z
       .regex(LISTEN_ADDRESS, 'expected [host]:port, e.g. :9871 or 127.0.0.1:9871')
       .refine((address) => Number(address.slice(address.lastIndexOf(':') + 1)) <= 65535, 'port must be at most 65535')
       .default(':9871'),
-    telemetry_path: z.string().regex(/^\/[^\s?#]*$/, 'expected a path starting with /').default('/metrics'),
+    telemetry_path: z
+      .string()
+      .regex(/^\/[^\s?#]*$/, 'expected a path starting with /')
+      // The health paths answer without basic auth (probes), and would hide the metrics behind them.
+      .refine((path) => !['/-/healthy', '/-/ready', '/'].includes(path), 'must not be / or a health path (/-/healthy, /-/ready)')
+      .default('/metrics'),
   })
   .meta({ description: 'HTTP server; command-line flags override these.' });
 

@@ -122,6 +122,8 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
   });
 }
 
+const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
 /** The /metrics handler: bodies come pre-rendered (and pre-gzipped) from the exposition. */
 async function serveMetrics(req: IncomingMessage, res: ServerResponse, exposition: Exposition, budget: TurnBudget): Promise<void> {
   const format = formatFor(req);
@@ -130,7 +132,8 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, expositio
   try {
     let release: () => void;
     ({ chunks, release } = await exposition.lease(format, gzip));
-    // Once the response is done with the bytes (sent, or the client went away).
+    // Once the response is done with the bytes (sent, or the client went away, maybe already).
+    if (res.destroyed) return release();
     res.once('close', release);
     res.setHeader('Content-Type', CONTENT_TYPES[format]);
     res.setHeader('Vary', 'Accept-Encoding');
@@ -138,7 +141,7 @@ async function serveMetrics(req: IncomingMessage, res: ServerResponse, expositio
     res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
     if (req.method === 'HEAD') return void res.end();
   } catch (err) {
-    return sendPlain(res, 500, `error rendering metrics: ${(err as Error).message}\n`);
+    return sendPlain(res, 500, `error rendering metrics: ${errorMessage(err)}\n`);
   }
   try {
     await writeBody(res, chunks, budget);
@@ -152,11 +155,14 @@ export function createApp(options: AppOptions): RequestListener {
   const app = express();
   const writeBudget = new TurnBudget(WRITE_TURN_MS);
   const { telemetryPath, guard } = options;
+  // Outside express nothing else catches: whatever escapes is a 500 (or a cut connection once
+  // headers are out), never an unhandled rejection.
+  const failed = (res: ServerResponse) => (err: unknown) => sendPlain(res, 500, `error rendering metrics: ${errorMessage(err)}\n`);
   const serveTelemetry = (req: IncomingMessage, res: ServerResponse): void => {
     // 405 rather than 404: a scraper configured with the wrong method learns what to fix.
     if (!isReadOnly(req)) return sendPlain(res, 405, 'Method Not Allowed\n', { Allow: ALLOWED_METHODS });
     if (hasBody(req)) return sendPlain(res, 413, 'Request body not accepted\n');
-    void serveMetrics(req, res, options.exposition, writeBudget);
+    serveMetrics(req, res, options.exposition, writeBudget).catch(failed(res));
   };
 
   app.disable('x-powered-by');
@@ -215,7 +221,11 @@ ${extra ? `<h2>Targets</h2><ul>${extra}</ul>` : ''}
     // after the answer rather than its bytes parsed as the next request.
     if (hasBody(req)) res.setHeader('Connection', 'close');
     if (!isTelemetryUrl(req.url ?? '')) return void app(req, res);
-    if (guard) guard(req, res, telemetryPath, () => serveTelemetry(req, res));
-    else serveTelemetry(req, res);
+    try {
+      if (guard) guard(req, res, telemetryPath, () => serveTelemetry(req, res));
+      else serveTelemetry(req, res);
+    } catch (err) {
+      failed(res)(err);
+    }
   };
 }

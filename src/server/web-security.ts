@@ -86,17 +86,18 @@ export class WebSecurity {
     const active = this.#active;
     for (const [name, value] of Object.entries(active.headers)) res.setHeader(name, value);
     if (!active.auth.enabled || UNAUTHENTICATED_PATHS.has(path)) return next();
-    active.auth.check(req.headers.authorization).then(
-      (ok) => {
+    active.auth
+      .check(req.headers.authorization)
+      .then((ok) => {
         if (ok) return next();
         this.#logger.debug({ path, remote_address: req.socket.remoteAddress }, 'basic auth failed');
         sendPlain(res, 401, 'Unauthorized\n', { 'WWW-Authenticate': `Basic realm="${BASIC_AUTH_REALM}"` });
-      },
-      (err: unknown) => {
-        this.#logger.error({ path, err: (err as Error)?.message ?? String(err) }, 'basic auth check failed');
+      })
+      // The check failing, or whatever answers the request after it throwing (nothing else catches here).
+      .catch((err: unknown) => {
+        this.#logger.error({ path, err: err instanceof Error ? err.message : String(err) }, 'request failed after basic auth check');
         sendPlain(res, 500, 'Internal Server Error\n');
-      },
-    );
+      });
   };
 
   /**

@@ -1,5 +1,5 @@
 /**
- * The HTTP side in process: the express app over a real exporter polling the simulator on
+ * The HTTP side in process: the app (/metrics ahead of express, the rest through it) over a real exporter polling the simulator on
  * a manual clock, served by node:http on 127.0.0.1 and read with raw requests (fetch would
  * negotiate and undo gzip by itself).
  */
@@ -10,6 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
+import type { Exposition } from '../../src/metrics/index.js';
 import { WRITE_BATCH_BYTES, createApp } from '../../src/server/app.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { find, parseExposition } from '../support/exposition.js';
@@ -311,6 +312,44 @@ describe('landing page and unknown paths', () => {
       const res = await get(path);
       expect(res.status, path).toBe(404);
       expect(res.text).toBe('Not Found\n');
+    }
+  });
+});
+
+describe('when rendering fails', () => {
+  /** An app whose exposition rejects every lease with `reason`: the one thing this test stands in for. */
+  async function failing(reason: unknown) {
+    const exposition = { lease: () => Promise.reject(reason) } as unknown as Exposition;
+    const server: Server = createServer(createApp({ exposition, telemetryPath: '/metrics', version: '1', isReady: () => true }));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const { port } = server.address() as AddressInfo;
+    return (path: string) =>
+      new Promise<{ status: number; type: string | undefined; text: string }>((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path, headers: { connection: 'close', 'accept-encoding': 'gzip' } }, (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: res.headers['content-type'], text }));
+        })
+          .on('error', reject)
+          .end();
+      });
+  }
+
+  it('answers 500 with the reason, as plain text, and keeps serving', async () => {
+    for (const [reason, message] of [
+      [new Error('snapshot unavailable'), 'snapshot unavailable'],
+      [undefined, 'undefined'],
+      ['a string', 'a string'],
+    ] as const) {
+      const get = await failing(reason);
+      for (const path of ['/metrics', '/metrics?x=1', 'http://127.0.0.1/metrics']) {
+        const res = await get(path);
+        expect(res.status, path).toBe(500);
+        expect(res.type, path).toBe('text/plain; charset=utf-8');
+        expect(res.text, path).toBe(`error rendering metrics: ${message}\n`);
+      }
+      expect((await get('/-/healthy')).status).toBe(200);
     }
   });
 });

@@ -368,6 +368,30 @@ describe('methods and bodies', () => {
 });
 
 describe('with basic auth configured (web_config_basic_auth.yml), without credentials', () => {
+  it('asks for the password on every form of the telemetry URL: served ahead of express (exact, with a query) or through it (absolute form, fragment)', async () => {
+    const { port } = await serve({ webConfig: basicAuth });
+    const bob = `Basic ${Buffer.from('bob:bob-pass-4').toString('base64')}`;
+    const forms: Array<[string, number]> = [
+      ['/metrics', 200],
+      ['/metrics?x=1', 200],
+      ['http://x/metrics', 200],
+      ['http://x/metrics?x=1', 200],
+      ['/metrics#frag', 200],
+      ['//metrics', 404],
+      ['/metrics/', 404],
+      ['/-/healthy/../../metrics', 404],
+    ];
+    for (const [target, withPassword] of forms) {
+      const denied = await exchange(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(denied.status, target).toBe(401);
+      expect(headerOf(denied, 'WWW-Authenticate'), target).toBe('Basic realm="dbs-exporter"');
+      expectNothingLeaked(denied, target);
+      const allowed = await exchange(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: ${bob}\r\nConnection: close\r\n\r\n`);
+      expect(allowed.status, target).toBe(withPassword);
+      if (withPassword === 200) expect(allowed.raw, target).toContain('dbs_backup_plan_info{');
+    }
+  });
+
   it('every hostile request gets a 4xx (401 past the parser) and no answer leaks anything', async () => {
     const { port } = await serve({ webConfig: basicAuth, limits: { headersTimeoutMs: 500, connectionsCheckingIntervalMs: 100 } });
     const cases: Array<[string, string, number]> = [
@@ -391,6 +415,7 @@ describe('with basic auth configured (web_config_basic_auth.yml), without creden
     }
     const unauthenticated = await scrape(port);
     expect(unauthenticated.status).toBe(401);
+    expect(headerOf(await exchange(port, 'GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 'Content-Type')).toBe('text/plain; charset=utf-8');
     expect(unauthenticated.text).toBe('Unauthorized\n');
     // And the right password still gets the samples.
     const ok = await scrape(port, '/metrics', { authorization: `Basic ${Buffer.from('bob:bob-pass-4').toString('base64')}` });
