@@ -66,7 +66,13 @@ const commands: Record<string, (args: Record<string, unknown>) => unknown> = {
     }
     const started = performance.now();
     const { report } = await target.runCycle();
-    return { wallMs: performance.now() - started, plansPolled: report.plansPolled, planFailures: report.planFailures, targetFailures: report.targetFailures };
+    return {
+      wallMs: performance.now() - started,
+      plansPolled: report.plansPolled,
+      planFailures: report.planFailures,
+      targetFailures: report.targetFailures,
+      errors: report.errors.slice(0, 5).map((e) => `${e.errorClass} ${e.code}: ${e.message}`),
+    };
   },
 
   /** What a scrape makes the exporter hold: the exposition read to the end, gzip (as Prometheus asks) or plain. */

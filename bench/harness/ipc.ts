@@ -102,4 +102,6 @@ export interface CycleResult {
   plansPolled: number;
   planFailures: number;
   targetFailures: number;
+  /** The cycle's errors as `errorClass code: message` (at most 5), so a failed poll in a long run says why. */
+  errors?: string[];
 }

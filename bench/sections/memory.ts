@@ -47,6 +47,7 @@ export async function benchMemory(options: { plans: number; cycles: number; budg
     const first = await child.request<CycleResult>('exporter.cycle', {}, 30 * 60_000);
     await child.request('exporter.scrape', {}, 5 * 60_000);
     let planFailures = first.planFailures + first.targetFailures;
+    for (const error of first.errors ?? []) log(`memory ${plans}: first cycle: ${error}`);
     const afterFirst = await child.request<MemorySample>('probe.memory');
     const samples: MemoryResult['samples'] = [{ cycle: 0, ...afterFirst }];
     log(`memory ${plans}: first cycle ${(first.wallMs / 1000).toFixed(1)} s, rss ${mib(afterFirst.rssBytes)}, heap ${mib(afterFirst.heapUsedBytes)}`);
@@ -63,6 +64,7 @@ export async function benchMemory(options: { plans: number; cycles: number; budg
       cycle += 1;
       steadyWallMs += result.wallMs;
       planFailures += result.planFailures + result.targetFailures;
+      for (const error of result.errors ?? []) log(`memory ${plans}: cycle ${cycle}: ${error}`);
       if (cycle % SAMPLE_EVERY !== 0) continue;
       const sample = await child.request<MemorySample>('probe.memory');
       samples.push({ cycle, ...sample });
