@@ -122,42 +122,34 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
   });
 }
 
-const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+/**
+ * Outside express nothing else catches: whatever escapes the /metrics handler is a 500 with the
+ * reason, or a cut connection once headers are out (the client sees a short body), never an
+ * unhandled rejection.
+ */
+const failed = (res: ServerResponse) => (err: unknown) =>
+  sendPlain(res, 500, `error rendering metrics: ${err instanceof Error ? err.message : String(err)}\n`);
 
 /** The /metrics handler: bodies come pre-rendered (and pre-gzipped) from the exposition. */
 async function serveMetrics(req: IncomingMessage, res: ServerResponse, exposition: Exposition, budget: TurnBudget): Promise<void> {
   const format = formatFor(req);
   const gzip = acceptsGzip(req);
-  let chunks: Buffer[];
-  try {
-    let release: () => void;
-    ({ chunks, release } = await exposition.lease(format, gzip));
-    // Once the response is done with the bytes (sent, or the client went away, maybe already).
-    if (res.destroyed) return release();
-    res.once('close', release);
-    res.setHeader('Content-Type', CONTENT_TYPES[format]);
-    res.setHeader('Vary', 'Accept-Encoding');
-    if (gzip) res.setHeader('Content-Encoding', 'gzip');
-    res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
-    if (req.method === 'HEAD') return void res.end();
-  } catch (err) {
-    return sendPlain(res, 500, `error rendering metrics: ${errorMessage(err)}\n`);
-  }
-  try {
-    await writeBody(res, chunks, budget);
-  } catch {
-    // Headers are out: all that is left is to cut the connection (the client sees a short body).
-    res.destroy();
-  }
+  const { chunks, release } = await exposition.lease(format, gzip);
+  // Once the response is done with the bytes (sent, or the client went away, maybe already).
+  if (res.destroyed) return release();
+  res.once('close', release);
+  res.setHeader('Content-Type', CONTENT_TYPES[format]);
+  res.setHeader('Vary', 'Accept-Encoding');
+  if (gzip) res.setHeader('Content-Encoding', 'gzip');
+  res.setHeader('Content-Length', chunks.reduce((n, c) => n + c.length, 0));
+  if (req.method === 'HEAD') return void res.end();
+  await writeBody(res, chunks, budget);
 }
 
 export function createApp(options: AppOptions): RequestListener {
   const app = express();
   const writeBudget = new TurnBudget(WRITE_TURN_MS);
   const { telemetryPath, guard } = options;
-  // Outside express nothing else catches: whatever escapes is a 500 (or a cut connection once
-  // headers are out), never an unhandled rejection.
-  const failed = (res: ServerResponse) => (err: unknown) => sendPlain(res, 500, `error rendering metrics: ${errorMessage(err)}\n`);
   const serveTelemetry = (req: IncomingMessage, res: ServerResponse): void => {
     // 405 rather than 404: a scraper configured with the wrong method learns what to fix.
     if (!isReadOnly(req)) return sendPlain(res, 405, 'Method Not Allowed\n', { Allow: ALLOWED_METHODS });
