@@ -14,7 +14,7 @@ import { type PollSettings, pollPlan } from './poll.js';
 import { type Shard, inShard } from './shard.js';
 import { type PlanSelection, isPlanSelected } from '../config/plans.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
-import { type PlanState, planInfoFromDetail } from './state.js';
+import { type PlanState, keepPlanInfo, planInfoFromDetail } from './state.js';
 import type { BackupType } from './status.js';
 
 export interface CollectorTarget {
@@ -139,7 +139,8 @@ export class Collector {
             const error = err instanceof DbsApiError ? err : classifyThrown(err, 'poll');
             report.planFailures += 1;
             report.errors.push({ account: target.account, planId: detail.BackupPlanId, errorClass: error.errorClass, code: error.code, message: error.message });
-            if (previous) runtime.plans.set(detail.BackupPlanId, { ...previous, lastPollOk: false, lastPollAttemptMs: pollNow });
+            // The job listings failed but the plan list answered: status and info are fresh anyway.
+            if (previous) runtime.plans.set(detail.BackupPlanId, { ...previous, info: keepPlanInfo(previous.info, planInfoFromDetail(detail)), lastPollOk: false, lastPollAttemptMs: pollNow });
             else {
               // Never polled successfully: it still shows up, with poll success 0 and no values.
               runtime.plans.set(detail.BackupPlanId, {
@@ -184,13 +185,13 @@ export class Collector {
         work += 1;
         for (const typeState of Object.values(state.byType)) work += typeState.archive.length + typeState.jobs.size;
         const fresh = state.lastPollSuccessMs !== undefined && now - state.lastPollSuccessMs <= this.settings.maxStalenessMs;
+        // Summaries are kept past the max staleness: what DBS said (timestamps, status) stays
+        // true as of the last good poll, and alerts need it through outages of any length.
         const types: PlanSnapshot['types'] = {};
-        if (fresh) {
-          for (const [backupType, typeState] of Object.entries(state.byType) as Array<[BackupType, NonNullable<PlanState['byType'][BackupType]>]>) {
-            types[backupType] = typeState.summaryAt(now);
-          }
-          count += 1;
+        for (const [backupType, typeState] of Object.entries(state.byType) as Array<[BackupType, NonNullable<PlanState['byType'][BackupType]>]>) {
+          types[backupType] = typeState.summaryAt(now);
         }
+        if (fresh) count += 1;
         plans.push({
           account,
           region,
@@ -198,6 +199,7 @@ export class Collector {
           info: state.info,
           pollOk: state.lastPollOk,
           ...(state.lastPollSuccessMs !== undefined ? { lastPollSuccessMs: state.lastPollSuccessMs } : {}),
+          listed: true,
           fresh,
           types,
         });
@@ -209,6 +211,7 @@ export class Collector {
           planId: id,
           info: { planId: id, name: '', status: '', backupMethod: '', databaseType: '', instanceType: '', instanceId: '' },
           pollOk: false,
+          listed: false,
           fresh: false,
           types: {},
         });

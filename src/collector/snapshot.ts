@@ -14,7 +14,12 @@ export interface PlanSnapshot {
   /** Outcome of the most recent poll of this plan. */
   pollOk: boolean;
   lastPollSuccessMs?: number;
-  /** Values are younger than the max staleness; otherwise only the exporter's own series remain. */
+  /** In the latest successful plan list (false for a configured plan id DBS did not return). */
+  listed: boolean;
+  /**
+   * Polled successfully within the max staleness. A stale plan keeps what DBS said (plan status,
+   * backup timestamps) but loses its point-in-time gauges (job and set counts, the running job).
+   */
   fresh: boolean;
   types: Partial<Record<BackupType, BackupTypeSummary>>;
 }

@@ -234,6 +234,11 @@ export interface BackupTypeFields {
   watermarkMs?: number;
   lastSuccess?: JobOutcome;
   lastFailureEndMs?: number;
+  /**
+   * The StartTimestamp of this process's first poll of the plan: no backup before it is known,
+   * so "no success known" means "none since then" (a lower bound that survives restarts).
+   */
+  historyStartMs?: number;
   succeededTotal: number;
   failedTotal: number;
   succeededBytesTotal: number;
@@ -246,8 +251,9 @@ const ST_LAST_FAILURE = 2;
 const ST_SUCCEEDED = 3;
 const ST_FAILED = 4;
 const ST_SUCCEEDED_BYTES = 5;
+const ST_HISTORY_START = 6;
 /** lastSuccess: endMs (NaN = none), startMs, sizeBytes, expiryMs. */
-const ST_LAST = 6;
+const ST_LAST = 7;
 const STATE_WIDTH = ST_LAST + 4;
 
 /**
@@ -274,6 +280,7 @@ export class BackupTypeState implements BackupTypeFields {
     n[ST_SUCCEEDED] = fields.succeededTotal;
     n[ST_FAILED] = fields.failedTotal;
     n[ST_SUCCEEDED_BYTES] = fields.succeededBytesTotal;
+    n[ST_HISTORY_START] = fields.historyStartMs ?? NaN;
     putOutcome(n, ST_LAST, fields.lastSuccess);
     return new BackupTypeState(fields.jobs, fields.archive, n);
   }
@@ -294,6 +301,10 @@ export class BackupTypeState implements BackupTypeFields {
     return present(this.n[ST_LAST_FAILURE]!);
   }
 
+  get historyStartMs(): number | undefined {
+    return present(this.n[ST_HISTORY_START]!);
+  }
+
   get succeededTotal(): number {
     return this.n[ST_SUCCEEDED]!;
   }
@@ -308,7 +319,7 @@ export class BackupTypeState implements BackupTypeFields {
 
   /** The state as plain data (what JSON.stringify shows), unset values left out. */
   toJSON(): BackupTypeFields {
-    const { archivedBeforeMs, watermarkMs, lastSuccess, lastFailureEndMs } = this;
+    const { archivedBeforeMs, watermarkMs, lastSuccess, lastFailureEndMs, historyStartMs } = this;
     return {
       jobs: this.jobs,
       archive: this.archive,
@@ -316,6 +327,7 @@ export class BackupTypeState implements BackupTypeFields {
       ...(watermarkMs !== undefined ? { watermarkMs } : {}),
       ...(lastSuccess !== undefined ? { lastSuccess } : {}),
       ...(lastFailureEndMs !== undefined ? { lastFailureEndMs } : {}),
+      ...(historyStartMs !== undefined ? { historyStartMs } : {}),
       succeededTotal: this.succeededTotal,
       failedTotal: this.failedTotal,
       succeededBytesTotal: this.succeededBytesTotal,
@@ -461,6 +473,7 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
   let lastSuccess = prev?.lastSuccess;
   let lastFailureEndMs = prev?.lastFailureEndMs;
   let watermarkMs = prev?.watermarkMs;
+  const historyStartMs = baseline ? ctx.fetchStartMs : prev.historyStartMs;
 
   const seen = new Set<string>();
   const archivedBeforeMs = prev?.archivedBeforeMs;
@@ -560,6 +573,7 @@ export function mergeJobs(prev: BackupTypeState | undefined, observed: readonly 
     ...(watermarkMs !== undefined ? { watermarkMs } : {}),
     ...(lastSuccess !== undefined ? { lastSuccess } : {}),
     ...(lastFailureEndMs !== undefined ? { lastFailureEndMs } : {}),
+    ...(historyStartMs !== undefined ? { historyStartMs } : {}),
     succeededTotal,
     failedTotal,
     succeededBytesTotal,
@@ -607,8 +621,9 @@ const AT_SET_BYTES = AT_SETS + C;
 /** lastSuccess: endMs (NaN = none), startMs, sizeBytes, expiryMs (NaN = not given). */
 const AT_LAST = AT_SET_BYTES + C;
 const AT_FAILURE = AT_LAST + 4;
+const AT_HISTORY_START = AT_FAILURE + 1;
 /** running: sinceMs (NaN = none), lastProgressMs, sizeBytes. */
-const AT_RUNNING = AT_FAILURE + 1;
+const AT_RUNNING = AT_HISTORY_START + 1;
 const AT_TOTALS = AT_RUNNING + 3;
 /** When the summary stops being true by itself (Infinity: never). */
 const AT_VALID_UNTIL = AT_TOTALS + 3;
@@ -644,6 +659,10 @@ export class BackupTypeSummary {
     return present(this.values[AT_FAILURE]!);
   }
 
+  get historyStartMs(): number | undefined {
+    return present(this.values[AT_HISTORY_START]!);
+  }
+
   get running(): RunningJobSummary | undefined {
     const v = this.values;
     const sinceMs = present(v[AT_RUNNING]!);
@@ -676,10 +695,11 @@ export class BackupTypeSummary {
 
   /** The summary as plain data (what JSON.stringify shows), absent values left out. */
   toJSON(): SummaryView {
-    const { lastSuccess, lastFailureEndMs, running } = this;
+    const { lastSuccess, lastFailureEndMs, historyStartMs, running } = this;
     return {
       ...(lastSuccess ? { lastSuccess } : {}),
       ...(lastFailureEndMs !== undefined ? { lastFailureEndMs } : {}),
+      ...(historyStartMs !== undefined ? { historyStartMs } : {}),
       ...(running ? { running } : {}),
       jobsByState: this.jobsByState,
       setsByStorage: this.setsByStorage,
@@ -694,6 +714,7 @@ export class BackupTypeSummary {
 export interface SummaryView {
   lastSuccess?: JobOutcome;
   lastFailureEndMs?: number;
+  historyStartMs?: number;
   running?: RunningJobSummary;
   jobsByState: Record<JobState, number>;
   setsByStorage: Record<StorageClass, number>;
@@ -733,6 +754,7 @@ export function summariseUntil(state: BackupTypeState, nowMs: number): { summary
   validUntilMs = Math.min(validUntilMs, state.archive.addTo(v, nowMs, AT_JOBS, AT_SETS, AT_SET_BYTES));
   putOutcome(v, AT_LAST, state.lastSuccess);
   v[AT_FAILURE] = state.lastFailureEndMs ?? NaN;
+  v[AT_HISTORY_START] = state.historyStartMs ?? NaN;
   if (running) {
     v[AT_RUNNING] = running.startMs ?? running.lastProgressMs;
     v[AT_RUNNING + 1] = running.lastProgressMs;
@@ -758,6 +780,9 @@ export interface PlanInfo {
   restorableStartMs?: number;
   restorableEndMs?: number;
   fullIntervalSeconds?: number;
+  createdMs?: number;
+  /** EnableBackupLog; undefined when DBS does not say. */
+  logBackupEnabled?: boolean;
 }
 
 /** The previous info when nothing in it changed (most polls), else the new one. */
@@ -773,6 +798,7 @@ export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {
   const interval = fullBackupIntervalSeconds(detail.BackupPeriod);
   const begin = millis(detail.BeginTimestampForRestore);
   const end = millis(detail.EndTimestampForRestore);
+  const created = millis(detail.BackupPlanCreateTime);
   return {
     planId: detail.BackupPlanId,
     name: detail.BackupPlanName ?? '',
@@ -784,6 +810,8 @@ export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {
     ...(begin !== undefined ? { restorableStartMs: begin } : {}),
     ...(end !== undefined ? { restorableEndMs: end } : {}),
     ...(interval !== undefined ? { fullIntervalSeconds: interval } : {}),
+    ...(created !== undefined ? { createdMs: created } : {}),
+    ...(detail.EnableBackupLog !== undefined ? { logBackupEnabled: detail.EnableBackupLog } : {}),
   };
 }
 

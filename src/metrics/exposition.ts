@@ -25,7 +25,7 @@ import { once } from 'node:events';
 import { type ZlibOptions, constants as zlibConstants, createGzip } from 'node:zlib';
 import { type OpenMetricsContentType, type PrometheusContentType, Registry } from 'prom-client';
 import type { Snapshot } from '../collector/snapshot.js';
-import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES, elapsedSeconds } from './families.js';
+import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES, covers, elapsedSeconds } from './families.js';
 import type { MetricsSource } from './labels.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -170,7 +170,7 @@ class DynamicTemplate {
       const since: number[] = [];
       for (let i = 0; i < plans.length; i++) {
         const plan = plans[i]!;
-        if (family.scope === 'fresh' && !plan.fresh) continue;
+        if (!covers(family, plan)) continue;
         const prefix = prefixes[i]!;
         family.collectSince(plan, (sinceMs, extra) => {
           heads.push(`${family.name}${prefix}${extraLabels(extra)}} `);
@@ -253,7 +253,7 @@ export async function renderFamilies(
     body += familyHeader(family, format);
     for (let i = 0; i < plans.length; i++) {
       const plan = plans[i]!;
-      if (family.scope === 'fresh' && !plan.fresh) continue;
+      if (!covers(family, plan)) continue;
       const prefix = prefixes[i]!;
       family.collect(plan, nowMs, (value, extra) => {
         body += `${family.name}${prefix}${extraLabels(extra)}} ${formatValue(value)}\n`;

@@ -20,8 +20,12 @@ export interface FamilyDef {
   help: string;
   /** Labels beyond account, region, backup_plan_id. */
   labelNames: readonly string[];
-  /** Plans it covers: only those with fresh values, or every plan (the exporter's own poll series). */
-  scope: 'fresh' | 'all';
+  /**
+   * Plans it covers: `listed`, every plan DBS listed (what DBS said stays true as of the last good
+   * poll); `fresh`, point-in-time values, only while polls are within the max staleness; `all`,
+   * also configured plans DBS did not return (the exporter's own poll series).
+   */
+  scope: 'listed' | 'fresh' | 'all';
   /** Its values depend on the time of the scrape (rendered per scrape, not per cycle). */
   dynamic?: boolean;
   collect(plan: PlanSnapshot, nowMs: number, emit: Emit): void;
@@ -50,13 +54,18 @@ function perTypeElapsed(name: string, help: string, since: (summary: BackupTypeS
     type: 'gauge',
     help,
     labelNames: ['backup_type'],
-    scope: 'fresh',
+    scope: 'listed',
     dynamic: true,
     collect(plan, nowMs, emit) {
       each(plan, (t, extra) => emit(elapsedSeconds(nowMs, t), extra));
     },
     collectSince: each,
   };
+}
+
+/** Whether a family has samples for this plan. */
+export function covers(family: FamilyDef, plan: PlanSnapshot): boolean {
+  return family.scope === 'all' || (family.scope === 'listed' ? plan.listed : plan.fresh);
 }
 
 /** The value of a `collectSince` sample at nowMs. */
@@ -67,14 +76,14 @@ function perType(
   name: string,
   help: string,
   value: (summary: BackupTypeSummary, nowMs: number) => number | undefined,
-  options: { type?: 'gauge' | 'counter' } = {},
+  options: { type?: 'gauge' | 'counter'; scope?: FamilyDef['scope'] } = {},
 ): FamilyDef {
   return {
     name,
     type: options.type ?? 'gauge',
     help,
     labelNames: ['backup_type'],
-    scope: 'fresh',
+    scope: options.scope ?? 'listed',
     collect(plan, nowMs, emit) {
       for (const backupType of BACKUP_TYPES) {
         const summary = plan.types[backupType];
@@ -122,7 +131,7 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
     type: 'gauge',
     help: 'Descriptive fields of a DBS backup plan (DescribeBackupPlanList: BackupPlanName, BackupMethod, DatabaseType, SourceEndpointInstanceType, SourceEndpointInstanceID); always 1.',
     labelNames: ['backup_plan_name', 'backup_method', 'database_type', 'instance_type', 'instance_id'],
-    scope: 'fresh',
+    scope: 'listed',
     collect(plan, _now, emit) {
       emit(1, {
         backup_plan_name: plan.info.name,
@@ -138,7 +147,7 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
     type: 'gauge',
     help: 'Current BackupPlanStatus of the plan (DescribeBackupPlanList): 1 for the current status, 0 for the other known ones.',
     labelNames: ['status'],
-    scope: 'fresh',
+    scope: 'listed',
     collect(plan, _now, emit) {
       BACKUP_PLAN_STATUSES.forEach((status, i) => emit(plan.info.status === status ? 1 : 0, STATUS_EXTRAS[i]));
       if (!(BACKUP_PLAN_STATUSES as readonly string[]).includes(plan.info.status)) emit(1, { status: plan.info.status || 'unknown' });
@@ -149,7 +158,7 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
     type: 'gauge',
     help: 'Earliest point in time the plan can restore to (DescribeBackupPlanList BeginTimestampForRestore), Unix seconds.',
     labelNames: [],
-    scope: 'fresh',
+    scope: 'listed',
     collect(plan, _now, emit) {
       if (plan.info.restorableStartMs !== undefined) emit(seconds(plan.info.restorableStartMs));
     },
@@ -159,7 +168,7 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
     type: 'gauge',
     help: 'Latest point in time the plan can restore to (DescribeBackupPlanList EndTimestampForRestore), Unix seconds.',
     labelNames: [],
-    scope: 'fresh',
+    scope: 'listed',
     collect(plan, _now, emit) {
       if (plan.info.restorableEndMs !== undefined) emit(seconds(plan.info.restorableEndMs));
     },
@@ -169,9 +178,42 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
     type: 'gauge',
     help: "Longest gap between two scheduled full backups, from the weekdays in the plan's BackupPeriod (DescribeBackupPlanList).",
     labelNames: [],
-    scope: 'fresh',
+    scope: 'listed',
     collect(plan, _now, emit) {
       if (plan.info.fullIntervalSeconds !== undefined) emit(plan.info.fullIntervalSeconds);
+    },
+  },
+  {
+    name: 'dbs_backup_plan_create_timestamp_seconds',
+    type: 'gauge',
+    help: 'When the plan was created (DescribeBackupPlanList BackupPlanCreateTime), Unix seconds.',
+    labelNames: [],
+    scope: 'listed',
+    collect(plan, _now, emit) {
+      if (plan.info.createdMs !== undefined) emit(seconds(plan.info.createdMs));
+    },
+  },
+  {
+    name: 'dbs_backup_plan_log_backup_enabled',
+    type: 'gauge',
+    help: 'Whether the plan takes incremental (log) backups (DescribeBackupPlanList EnableBackupLog): 1 or 0; absent when DBS does not say.',
+    labelNames: [],
+    scope: 'listed',
+    collect(plan, _now, emit) {
+      if (plan.info.logBackupEnabled !== undefined) emit(plan.info.logBackupEnabled ? 1 : 0);
+    },
+  },
+  {
+    name: 'dbs_backup_history_start_timestamp_seconds',
+    type: 'gauge',
+    help: `Start of the backup history the exporter has read (${SOURCE} StartTimestamp of its first poll, or BackupPlanCreateTime if later), Unix seconds: no backup before it is known.`,
+    labelNames: ['backup_type'],
+    scope: 'listed',
+    collect(plan, _now, emit) {
+      for (const backupType of BACKUP_TYPES) {
+        const start = plan.types[backupType]?.historyStartMs;
+        if (start !== undefined) emit(seconds(Math.max(start, plan.info.createdMs ?? start)), TYPE_EXTRA[backupType]);
+      }
     },
   },
   perType('dbs_backup_last_success_timestamp_seconds', `End time of the newest successful backup job (${SOURCE}: EndTime), Unix seconds.`, (s) =>
@@ -198,11 +240,19 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
     'dbs_backup_running_since_timestamp_seconds',
     `Start time of the running backup job that has gone longest without progress (${SOURCE}: StartTime of a FILLING/running job), Unix seconds; absent when none runs.`,
     (s) => (s.running ? seconds(s.running.sinceMs) : undefined),
+    { scope: 'fresh' },
   ),
   perType(
     'dbs_backup_running_last_progress_timestamp_seconds',
     `When that running job's BackupSize was last seen to grow, as observed by the exporter across polls (${SOURCE}), Unix seconds.`,
     (s) => (s.running ? seconds(s.running.lastProgressMs) : undefined),
+    { scope: 'fresh' },
+  ),
+  perType(
+    'dbs_backup_running_size_bytes',
+    `BackupSize of that running job (${SOURCE}), bytes: unchanged across scrapes means no progress.`,
+    (s) => s.running?.sizeBytes,
+    { scope: 'fresh' },
   ),
   perTypeAndKey('dbs_backup_jobs', `Backup jobs in the exporter's tracked window by normalised state (${SOURCE}: BackupStatus).`, 'state', JOB_STATES, (s) => s.jobsByState),
   perTypeAndKey(
@@ -262,7 +312,7 @@ export function registerFamilies(registry: Registry, source: MetricsSource, fami
     const fill = (set: (labels: Record<string, string>, value: number) => void) => {
       const nowMs = source.now();
       for (const plan of source.snapshot()?.plans ?? []) {
-        if (family.scope === 'fresh' && !plan.fresh) continue;
+        if (!covers(family, plan)) continue;
         const labels = planLabels(plan);
         family.collect(plan, nowMs, (value, extra) => set(extra ? { ...labels, ...extra } : labels, value));
       }

@@ -6,25 +6,28 @@
 import { stringify } from 'yaml';
 
 export interface RuleThresholds {
-  /** Incremental (log) backup lag that is too much, seconds. */
+  /** Incremental (log) backup lag that is too much, seconds (also: no log backup known for this long). */
   incrementalLagSeconds: number;
-  incrementalLagFor: string;
   /** A full backup is overdue after this many times the plan's full-backup interval. */
   fullBackupIntervalFactor: number;
   /** Interval assumed when a plan's BackupPeriod is unknown, seconds. */
   fullBackupFallbackIntervalSeconds: number;
-  fullBackupOverdueFor: string;
-  /** A running plan with no successful full backup known (in the exporter's lookback) for this long. */
-  noSuccessfulFullFor: string;
-  /** Window in which a failed job keeps DBSBackupJobFailed firing. */
-  jobFailedWindow: string;
-  /** A running job whose size has not grown for this long is stalled, seconds. */
+  /** A failed job pages for at least this long after it ended (and while it is the newest outcome), seconds. */
+  jobFailedWindowSeconds: number;
+  /** A running job whose size has not changed for this long is stalled, seconds. */
   stallSeconds: number;
-  stallFor: string;
+  /** A plan paused, stopped, locked or in check_pass this long pages. */
   planNotRunningFor: string;
-  /** The newest successful full backup expires within this many seconds. */
+  /** A plan still in init this long after its BackupPlanCreateTime pages, seconds. */
+  planInitSeconds: number;
+  /** The newest successful full backup expires within this many seconds... */
   expiryWarningSeconds: number;
-  expiryFor: string;
+  /** ...and its replacement is this late (or the set expires before the next scheduled full starts), seconds. */
+  expiryReplacementGraceSeconds: number;
+  /** How long the rules bridge a plan's series that went missing (exporter restart, rollout). */
+  seriesGapTolerance: string;
+  /** A running plan that vanished from DBS's plan list pages for this long. */
+  planDisappearedWindow: string;
   targetDownFor: string;
   pollFailingFor: string;
   /** Share of DBS requests answered with Throttling that counts as persistent throttling. */
@@ -39,17 +42,16 @@ export interface RuleThresholds {
 
 export const DEFAULT_THRESHOLDS: RuleThresholds = {
   incrementalLagSeconds: 2 * 3600,
-  incrementalLagFor: '15m',
   fullBackupIntervalFactor: 1.5,
   fullBackupFallbackIntervalSeconds: 7 * 86_400,
-  fullBackupOverdueFor: '30m',
-  noSuccessfulFullFor: '1h',
-  jobFailedWindow: '1h',
+  jobFailedWindowSeconds: 3600,
   stallSeconds: 3600,
-  stallFor: '10m',
   planNotRunningFor: '30m',
+  planInitSeconds: 6 * 3600,
   expiryWarningSeconds: 2 * 86_400,
-  expiryFor: '1h',
+  expiryReplacementGraceSeconds: 3600,
+  seriesGapTolerance: '15m',
+  planDisappearedWindow: '6h',
   targetDownFor: '10m',
   pollFailingFor: '15m',
   throttledRatio: 0.2,
@@ -60,14 +62,13 @@ export const DEFAULT_THRESHOLDS: RuleThresholds = {
   runbookBaseUrl: 'https://github.com/dbs-exporter/dbs-exporter/blob/main/docs/runbooks.md',
 };
 
-const PLAN = 'account, region, backup_plan_id';
-const RUNNING_PLAN = `on (${PLAN}) (dbs_backup_plan_status{status="running"} == 1)`;
 /**
- * Values derived from time() keep moving while polls fail (lag grows from the last good
- * value): those alerts hold only while the plan is being polled, so "cannot see backups"
- * raises DBSExporterPlanPollFailing / DBSExporterTargetDown instead of a false backup alert.
+ * Every rule reads the exporter's series through `by (PLAN)` aggregations: `instance`, `pod` and
+ * `job` are gone, so two replicas in a rollout (or an HA pair) neither split nor break an alert.
+ * Design: docs/design/alerts.md.
  */
-const POLLED = `on (${PLAN}) (dbs_exporter_plan_poll_success == 1)`;
+const PLAN = 'account, region, backup_plan_id';
+const PLAN_TYPE = `${PLAN}, backup_type`;
 const WHERE = 'plan {{ $labels.backup_plan_id }} (account {{ $labels.account }}, region {{ $labels.region }})';
 
 /** A threshold in annotation text, humanised by Prometheus when the alert fires. */
@@ -112,88 +113,174 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     labels: rule.labels,
     annotations: { summary: rule.summary, description: rule.description, runbook_url: runbook(name.toLowerCase()) },
   });
+  const G = t.seriesGapTolerance;
+  /** A timestamp DBS reported, newest of any replica, held over a gap (exporter restart, rollout). */
+  const newest = (metric: string, by = PLAN_TYPE) => `max by (${by}) (max_over_time(${metric}[${G}]))`;
+  /** A current value: what the replicas say now, or over a gap the last they said. */
+  const bridged = (agg: 'max' | 'min', metric: string, by: string) => `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`;
+  const RUNNING = `on (${PLAN}) (dbs:backup_plan_status:bridged{status="running"} == 1)`;
+  const TARGET_DOWN = '(dbs:exporter_target_up:bridged == 0)';
+  /**
+   * New pages only from plans whose last poll worked (stale values must not start one); a page
+   * already firing goes on while polls fail, for as long as the outage lasts.
+   */
+  const gated = (name: string, condition: string) =>
+    `(\n${condition}\n) and on (${PLAN}) (dbs:backup_plan_polled:bridged == 1)\nor (\n${condition}\n) and on (${PLAN}) ALERTS{alertname="${name}", alertstate="firing"}`;
 
-  // Evaluated in the same group as the alert that reads it, just before it: rules within a
-  // group run in order, so the alert always sees this evaluation's value (groups run concurrently).
-  const fullMaxAge: RecordingRule = {
-    record: 'dbs:backup_full_max_age_seconds',
-    expr: `${t.fullBackupIntervalFactor} * dbs_backup_plan_full_backup_interval_seconds\nor on (${PLAN})\n(max by (${PLAN}) (dbs_backup_plan_info) * 0 + ${t.fullBackupIntervalFactor} * ${t.fullBackupFallbackIntervalSeconds})`,
-  };
-
-  const recording: RecordingRule[] = [
-    { record: 'account_region_backup_type:dbs_backup_lag_seconds:max', expr: 'max by (account, region, backup_type) (dbs_backup_lag_seconds)' },
-    { record: 'account_region_status:dbs_backup_plans:count', expr: 'count by (account, region, status) (dbs_backup_plan_status == 1)' },
-    { record: 'account_backup_type:dbs_backup_jobs_failed:increase24h', expr: 'sum by (account, backup_type) (increase(dbs_backup_jobs_failed_total[24h]))' },
-    { record: 'account_region_storage_class:dbs_backup_set_bytes:sum', expr: 'sum by (account, region, storage_class) (dbs_backup_set_bytes)' },
+  // Rules in a group run in order and see this evaluation's values; groups run concurrently,
+  // so everything an alert reads is recorded in its own group, just before it.
+  const signals: RecordingRule[] = [
+    { record: 'dbs:backup_plan_status:bridged', expr: bridged('max', 'dbs_backup_plan_status', `${PLAN}, status`) },
+    { record: 'dbs:backup_plan_polled:bridged', expr: bridged('max', 'dbs_exporter_plan_poll_success', PLAN) },
+    { record: 'dbs:exporter_target_up:bridged', expr: bridged('min', 'dbs_exporter_target_up', 'account, region') },
+    { record: 'dbs:backup_plan_running', expr: `max by (${PLAN}) (dbs_backup_plan_status{status="running"})` },
+    { record: 'dbs:backup_last_success_timestamp_seconds', expr: newest('dbs_backup_last_success_timestamp_seconds') },
+    { record: 'dbs:backup_last_failure_timestamp_seconds', expr: newest('dbs_backup_last_failure_timestamp_seconds') },
+    {
+      record: 'dbs:backup_no_success_since_timestamp_seconds',
+      expr: `dbs:backup_last_success_timestamp_seconds\nor min by (${PLAN_TYPE}) (min_over_time(dbs_backup_history_start_timestamp_seconds[${G}]))`,
+    },
+    {
+      record: 'dbs:backup_incremental_lag_seconds',
+      expr: [
+        'time() - (',
+        '  dbs:backup_last_success_timestamp_seconds{backup_type="incremental"}',
+        `  or (dbs:backup_no_success_since_timestamp_seconds{backup_type="incremental"} and on (${PLAN}) (max by (${PLAN}) (last_over_time(dbs_backup_plan_log_backup_enabled[${G}])) == 1))`,
+        `) unless on (${PLAN}) (max by (${PLAN}) (last_over_time(dbs_backup_plan_log_backup_enabled[${G}])) == 0)`,
+      ].join('\n'),
+    },
+    { record: 'dbs:backup_full_age_seconds', expr: 'time() - dbs:backup_no_success_since_timestamp_seconds{backup_type="full"}' },
+    {
+      record: 'dbs:backup_full_interval_seconds',
+      expr: `max by (${PLAN}) (last_over_time(dbs_backup_plan_full_backup_interval_seconds[${G}]))\nor on (${PLAN}) (max by (${PLAN}) (dbs:backup_plan_status:bridged) * 0 + ${t.fullBackupFallbackIntervalSeconds})`,
+    },
+    { record: 'dbs:backup_full_max_age_seconds', expr: `${t.fullBackupIntervalFactor} * dbs:backup_full_interval_seconds` },
+    {
+      record: 'dbs:backup_full_exists',
+      expr: `max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"}) * 0 + 1\nor max by (${PLAN}) (last_over_time(dbs_backup_plan_restorable_start_timestamp_seconds[${G}])) * 0 + 1`,
+    },
+    { record: 'dbs:backup_running_size_bytes', expr: `max by (${PLAN_TYPE}) (dbs_backup_running_size_bytes)` },
+    { record: 'dbs:backup_running_since_timestamp_seconds', expr: `max by (${PLAN_TYPE}) (last_over_time(dbs_backup_running_since_timestamp_seconds[${G}]))` },
+    { record: 'dbs:backup_full_expiry_timestamp_seconds', expr: newest('dbs_backup_last_success_expiry_timestamp_seconds{backup_type="full"}', PLAN) },
+    {
+      record: 'dbs:backup_full_last_start_timestamp_seconds',
+      expr: `max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"})\n- on (${PLAN}) (max by (${PLAN}) (last_over_time(dbs_backup_last_duration_seconds{backup_type="full"}[${G}])) or max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"}) * 0)`,
+    },
   ];
 
   const backups: AlertRule[] = [
     alert('DBSIncrementalBackupLagging', {
-      expr: `dbs_backup_lag_seconds{backup_type="incremental"} > ${t.incrementalLagSeconds}\nand ${RUNNING_PLAN}\nand ${POLLED}`,
-      for: t.incrementalLagFor,
+      expr: gated('DBSIncrementalBackupLagging', `dbs:backup_incremental_lag_seconds > ${t.incrementalLagSeconds}\nand ${RUNNING}`),
+      for: '0m',
       labels: { severity: 'warning' },
       summary: 'DBS incremental (log) backups are lagging',
-      description: `The newest successful log backup of ${WHERE} ended {{ $value | humanizeDuration }} ago (threshold ${human(t.incrementalLagSeconds)}). Point-in-time restore cannot reach the last {{ $value | humanizeDuration }}.`,
+      description: `No successful log backup of ${WHERE} has ended in the last {{ $value | humanizeDuration }} (threshold ${human(t.incrementalLagSeconds)}; "at least" when none is known since the exporter's lookback or the plan's creation). Point-in-time restore cannot reach that period.`,
     }),
     alert('DBSFullBackupOverdue', {
-      expr: `(time() - dbs_backup_last_success_timestamp_seconds{backup_type="full"})\n> on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${RUNNING_PLAN}\nand ${POLLED}`,
-      for: t.fullBackupOverdueFor,
+      expr: gated(
+        'DBSFullBackupOverdue',
+        `dbs:backup_full_age_seconds > on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${RUNNING}\nand on (${PLAN}) dbs:backup_full_exists`,
+      ),
+      for: '0m',
       labels: { severity: 'critical' },
       summary: 'No successful DBS full backup within its schedule',
-      description: `The newest successful full backup of ${WHERE} is {{ $value | humanizeDuration }} old, more than ${t.fullBackupIntervalFactor} times the plan's full-backup interval (${human(t.fullBackupFallbackIntervalSeconds)} assumed when BackupPeriod is unknown).`,
+      description: `No full backup of ${WHERE} has succeeded for {{ $value | humanizeDuration }}, more than ${t.fullBackupIntervalFactor} times the plan's full-backup interval (${human(t.fullBackupFallbackIntervalSeconds)} assumed when BackupPeriod is unknown).`,
     }),
     alert('DBSNoSuccessfulFullBackup', {
-      expr: `max by (${PLAN}) (dbs_backup_plan_status{status="running"} == 1)\nunless on (${PLAN}) dbs_backup_last_success_timestamp_seconds{backup_type="full"}\nand ${POLLED}`,
-      for: t.noSuccessfulFullFor,
-      labels: { severity: 'warning' },
-      summary: 'A running DBS backup plan has no successful full backup',
-      description: `The exporter found no successful full backup of ${WHERE} in its lookback (at least two full-backup intervals). Without a full backup there is nothing to restore.`,
+      expr: gated(
+        'DBSNoSuccessfulFullBackup',
+        `dbs:backup_full_age_seconds > on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${RUNNING}\nunless on (${PLAN}) dbs:backup_full_exists`,
+      ),
+      for: '0m',
+      labels: { severity: 'critical' },
+      summary: 'A running DBS backup plan has no full backup to restore from',
+      description: `DBS lists no restorable full backup of ${WHERE}, and none has succeeded in the {{ $value | humanizeDuration }} the exporter can see (since its lookback or the plan's creation). Without a full backup there is nothing to restore.`,
     }),
     alert('DBSBackupJobFailed', {
-      expr: `increase(dbs_backup_jobs_failed_total[${t.jobFailedWindow}]) > 0`,
+      expr: [
+        `dbs:backup_last_failure_timestamp_seconds > time() - ${t.jobFailedWindowSeconds}`,
+        'or dbs:backup_last_failure_timestamp_seconds > dbs:backup_last_success_timestamp_seconds',
+        'or dbs:backup_last_failure_timestamp_seconds unless dbs:backup_last_success_timestamp_seconds',
+      ].join('\n'),
       for: '0m',
       labels: { severity: 'warning' },
       summary: 'A DBS backup job failed',
-      description: `{{ $value | humanize }} {{ $labels.backup_type }} backup job(s) of ${WHERE} failed in the last ${t.jobFailedWindow}.`,
+      description: `The newest failed {{ $labels.backup_type }} backup job of ${WHERE} ended at {{ $value | humanizeTimestamp }}. The alert holds for ${human(t.jobFailedWindowSeconds)} after a failure, and for as long as no later job of that type has succeeded.`,
     }),
     alert('DBSBackupJobStalled', {
-      expr: `time() - dbs_backup_running_last_progress_timestamp_seconds > ${t.stallSeconds}\nand ${POLLED}`,
-      for: t.stallFor,
+      expr: gated(
+        'DBSBackupJobStalled',
+        [
+          `time() - dbs:backup_running_since_timestamp_seconds > ${t.stallSeconds}`,
+          `and on (${PLAN_TYPE}) (last_over_time(dbs:backup_running_size_bytes[${G}]) == last_over_time(dbs:backup_running_size_bytes[${G}] offset ${t.stallSeconds}s))`,
+          `and on (${PLAN_TYPE}) (max_over_time(dbs:backup_running_size_bytes[${t.stallSeconds}s]) == min_over_time(dbs:backup_running_size_bytes[${t.stallSeconds}s]))`,
+        ].join('\n'),
+      ),
+      for: '0m',
       labels: { severity: 'warning' },
       summary: 'A DBS backup job is running but not making progress',
-      description: `The running {{ $labels.backup_type }} backup job of ${WHERE} has not grown for {{ $value | humanizeDuration }} (threshold ${human(t.stallSeconds)}).`,
+      description: `The {{ $labels.backup_type }} backup job of ${WHERE} has been running for {{ $value | humanizeDuration }} and its size has not changed for ${human(t.stallSeconds)}.`,
     }),
     alert('DBSBackupPlanNotRunning', {
-      expr: `max by (${PLAN}, status) (dbs_backup_plan_status{status!="running"} == 1)`,
+      // wait: bought, never configured (not an incident); init: starting, an incident only
+      // once it has lasted long past the plan's creation (DBS's own clock, so restarts don't matter).
+      expr: [
+        'dbs:backup_plan_status:bridged{status!~"running|wait|init"} == 1',
+        'or dbs:backup_plan_status:bridged{status="init"} == 1',
+        `  unless on (${PLAN}) (time() - max by (${PLAN}) (last_over_time(dbs_backup_plan_create_timestamp_seconds[${G}])) < ${t.planInitSeconds})`,
+      ].join('\n'),
       for: t.planNotRunningFor,
       labels: { severity: 'warning' },
       summary: 'A DBS backup plan is not running',
-      description: `Backup ${WHERE} is in status {{ $labels.status }}: it takes no new backups until it runs again.`,
+      description: `Backup ${WHERE} has been in status {{ $labels.status }} for over ${t.planNotRunningFor} (init: and over ${human(t.planInitSeconds)} since it was created): it takes no scheduled backups until it runs.`,
     }),
     alert('DBSRestoreWindowAtRisk', {
-      expr: `dbs_backup_last_success_expiry_timestamp_seconds{backup_type="full"} - time() < ${t.expiryWarningSeconds}\nand ${POLLED}`,
-      for: t.expiryFor,
+      expr: gated(
+        'DBSRestoreWindowAtRisk',
+        [
+          `dbs:backup_full_expiry_timestamp_seconds - time() < ${t.expiryWarningSeconds}`,
+          `and ${RUNNING}`,
+          'and (',
+          `  dbs:backup_full_expiry_timestamp_seconds < on (${PLAN}) (dbs:backup_full_last_start_timestamp_seconds + on (${PLAN}) dbs:backup_full_interval_seconds)`,
+          `  or on (${PLAN}) (time() - dbs:backup_full_last_start_timestamp_seconds > on (${PLAN}) (dbs:backup_full_interval_seconds + ${t.expiryReplacementGraceSeconds}))`,
+          `    unless on (${PLAN}) dbs:backup_running_since_timestamp_seconds{backup_type="full"}`,
+          ')',
+        ].join('\n'),
+      ),
+      for: '0m',
       labels: { severity: 'warning' },
-      summary: 'The newest DBS full backup expires soon',
-      description: `The newest successful full backup set of ${WHERE} expires in {{ $value | humanizeDuration }} (threshold ${human(t.expiryWarningSeconds)}). If no new full succeeds by then, the plan has nothing to restore from.`,
+      summary: 'The newest DBS full backup expires with no replacement on track',
+      description: `The newest successful full backup set of ${WHERE} expires in {{ $value | humanizeDuration }}, and the next full will not replace it in time (it is scheduled after the expiry, or is over ${human(t.expiryReplacementGraceSeconds)} late). Then the plan has nothing to restore from.`,
+    }),
+    alert('DBSBackupPlanDisappeared', {
+      expr: [
+        `max_over_time(dbs:backup_plan_running[${t.planDisappearedWindow}]) == 1`,
+        `unless on (${PLAN}) dbs:backup_plan_status:bridged`,
+        `and on (account, region) (dbs:exporter_target_up:bridged == 1)`,
+        `unless on () (max(up{${t.exporterJobSelector}} == 0))`,
+      ].join('\n'),
+      for: '0m',
+      labels: { severity: 'critical' },
+      summary: 'A running DBS backup plan is gone from DBS',
+      description: `Backup ${WHERE} was running within the last ${t.planDisappearedWindow} and DescribeBackupPlanList no longer returns it: it was deleted, released or moved. Its database is no longer backed up. The alert ends when the plan returns or ${t.planDisappearedWindow} after it left.`,
     }),
   ];
 
   const exporter: AlertRule[] = [
     alert('DBSExporterTargetDown', {
-      expr: 'dbs_exporter_target_up == 0',
+      expr: TARGET_DOWN,
       for: t.targetDownFor,
       labels: { severity: 'critical' },
       summary: 'dbs-exporter cannot list backup plans from DBS',
       description:
-        'DescribeBackupPlanList has been failing for account {{ $labels.account }} in region {{ $labels.region }}: backup alerts for this account are blind. Check dbs_exporter_api_requests_total by code.',
+        'DescribeBackupPlanList has been failing for account {{ $labels.account }} in region {{ $labels.region }} (unreachable, forbidden, bad credentials or throttled): backup alerts for this account are blind. Pages already firing go on. Check dbs_exporter_api_requests_total by code.',
     }),
     alert('DBSExporterPlanPollFailing', {
-      expr: `dbs_exporter_plan_poll_success == 0\nunless on (account, region) (dbs_exporter_target_up == 0)`,
+      expr: `dbs:backup_plan_polled:bridged == 0\nunless on (account, region) ${TARGET_DOWN}`,
       for: t.pollFailingFor,
       labels: { severity: 'warning' },
       summary: 'dbs-exporter cannot poll a backup plan',
-      description: `Polling ${WHERE} has been failing; its metrics are the last good ones, and are dropped after the exporter's max staleness.`,
+      description: `Polling the backups of ${WHERE} has been failing: its values are the last good ones and no new backup page can start for it; pages already firing go on.`,
     }),
     alert('DBSExporterThrottled', {
       expr: `sum by (account) (rate(dbs_exporter_api_requests_total{code="throttled"}[${t.throttledWindow}]))\n/ sum by (account) (rate(dbs_exporter_api_requests_total[${t.throttledWindow}]))\n> ${t.throttledRatio}`,
@@ -203,19 +290,25 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       description: `{{ $value | humanizePercentage }} of DBS API requests for account {{ $labels.account }} are throttled. Lower rate_limit.requests_per_second, raise the poll interval, or shard the plans.`,
     }),
     alert('DBSExporterDown', {
-      expr: `up{${t.exporterJobSelector}} == 0 or absent(up{${t.exporterJobSelector}})`,
+      expr: `max by (job, instance) (up{${t.exporterJobSelector}}) == 0 or absent(up{${t.exporterJobSelector}})`,
       for: t.exporterDownFor,
       labels: { severity: 'critical' },
       summary: 'dbs-exporter is down or not scraped',
-      description: 'Prometheus cannot scrape dbs-exporter ({{ $labels.instance }}): no DBS backup alert can fire.',
+      description: 'Prometheus cannot scrape dbs-exporter ({{ $labels.instance }}): no new DBS backup alert can fire.',
     }),
+  ];
+
+  const dashboards: RecordingRule[] = [
+    { record: 'account_region_backup_type:dbs_backup_lag_seconds:max', expr: 'max by (account, region, backup_type) (dbs_backup_lag_seconds)' },
+    { record: 'account_region_status:dbs_backup_plans:count', expr: `count by (account, region, status) (max by (${PLAN}, status) (dbs_backup_plan_status) == 1)` },
+    { record: 'account_backup_type:dbs_backup_jobs_failed:increase24h', expr: 'sum by (account, backup_type) (increase(dbs_backup_jobs_failed_total[24h]))' },
+    { record: 'account_region_storage_class:dbs_backup_set_bytes:sum', expr: `sum by (account, region, storage_class) (max by (${PLAN_TYPE}, storage_class) (dbs_backup_set_bytes))` },
   ];
 
   return {
     groups: [
-      { name: 'dbs-exporter.recording', rules: recording },
-      { name: 'dbs-exporter.backups', rules: [fullMaxAge, ...backups] },
-      { name: 'dbs-exporter.exporter', rules: exporter },
+      { name: 'dbs-exporter.recording', rules: dashboards },
+      { name: 'dbs-exporter.alerts', rules: [...signals, ...backups, ...exporter] },
     ],
   };
 }

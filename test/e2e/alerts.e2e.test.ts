@@ -22,14 +22,10 @@ const JOB = 'dbs-exporter-e2e';
 
 const RULES = renderRules({
   incrementalLagSeconds: 20,
-  incrementalLagFor: '2s',
-  fullBackupOverdueFor: '2s',
-  noSuccessfulFullFor: '2s',
-  jobFailedWindow: '60s', // long enough to overlap the slower lag alert, short enough to resolve in the recovery test
+  jobFailedWindowSeconds: 60, // long enough to overlap the slower lag alert, short enough to resolve in the recovery test
   stallSeconds: 10,
-  stallFor: '2s',
   planNotRunningFor: '2s',
-  expiryFor: '2s',
+  seriesGapTolerance: '5s',
   targetDownFor: '2s',
   pollFailingFor: '2s',
   exporterDownFor: '2s',

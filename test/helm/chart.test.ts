@@ -241,7 +241,7 @@ describe('chart rendered with values-full.yaml', () => {
   it('PrometheusRule: the shipped groups with the changed thresholds, the extra group, and promtool accepts it', () => {
     const rule = full.get('PrometheusRule');
     expect(rule.metadata.labels).toMatchObject({ release: 'kube-prometheus-stack' });
-    const expected = buildRules({ incrementalLagSeconds: 3600, stallFor: '20m', exporterJobSelector: 'job="backups-exporter"' }).groups;
+    const expected = buildRules({ incrementalLagSeconds: 3600, stallSeconds: 1200, exporterJobSelector: 'job="backups-exporter"' }).groups;
     expect(rule.spec.groups.slice(0, -1)).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(rule.spec.groups.at(-1).name).toBe('dbs-exporter.local');
     const check = promtoolCheck(rule.spec.groups);

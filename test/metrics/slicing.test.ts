@@ -26,6 +26,7 @@ function fleetSnapshot(nowMs: number): Snapshot {
       info: { planId, name: '', status: 'running', backupMethod: '', databaseType: '', instanceType: '', instanceId: '' },
       pollOk: true,
       lastPollSuccessMs: nowMs,
+      listed: true,
       fresh: true,
       types: { full: state(T0 - i * 1000), incremental: state(T0 - i * 1000 - 500) },
     };

@@ -52,8 +52,8 @@ describe('shipped Prometheus rules', () => {
   });
 
   it('take thresholds from one place: overrides change the rendered expressions and for: durations', () => {
-    const text = renderRules({ incrementalLagSeconds: 30, incrementalLagFor: '5s', exporterJobSelector: 'job="e2e"' });
-    expect(text).toContain('dbs_backup_lag_seconds{backup_type="incremental"} > 30\n');
+    const text = renderRules({ incrementalLagSeconds: 30, planNotRunningFor: '5s', exporterJobSelector: 'job="e2e"' });
+    expect(text).toContain('dbs:backup_incremental_lag_seconds > 30\n');
     expect(text).toContain('for: 5s');
     expect(text).toContain('up{job="e2e"} == 0');
     expect(text).not.toContain('> 7200');
