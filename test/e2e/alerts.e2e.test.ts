@@ -155,6 +155,8 @@ describe('alerts through a real Prometheus', () => {
     prod.fleet.setSchedule('dbslag', { incremental: true });
     prod.fleet.updateBackup('dbsstall', 'stuck-1', { BackupStatus: 'COMPLETED', EndTime: Date.now(), BackupSize: 200_000 });
     prod.fleet.setPlanStatus('dbspause', 'running');
+    // A failed full stays an incident until a later full succeeds.
+    prod.fleet.addFullBackup('dbsfail', { BackupSetId: 'retry-1', StartTime: Date.now() - 10_000, EndTime: Date.now() });
     other.faults.clear();
     await prometheus.waitFor(
       'every alert to resolve',
