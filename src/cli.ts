@@ -252,7 +252,7 @@ export function buildProgram(): Command {
   program
     .command('rules')
     .description('print the Prometheus alerting and recording rules, with your thresholds (see src/rules/rules.ts)')
-    .option('--set <name=value>', 'override a threshold, e.g. incrementalLagSeconds=3600 or stallFor=30m (repeatable)', collectPairs, [])
+    .option('--set <name=value>', 'override a threshold, e.g. incrementalLagSeconds=3600 or planNotRunningFor=1h (repeatable)', collectPairs, [])
     .action(async (opts: { set: string[] }) => {
       const { DEFAULT_THRESHOLDS, renderRules } = await import('./rules/rules.js');
       const overrides: Record<string, string | number> = {};

@@ -2,7 +2,8 @@
  * A collection cycle: for every target, discover its plans, poll each selected plan with
  * bounded concurrency, and turn the resulting state into a finished Snapshot that the
  * HTTP server swaps in atomically. A failing target or plan keeps its last good state
- * (marked by poll success = 0) until max staleness, and never blanks another.
+ * (marked by poll success = 0; point-in-time gauges only until max staleness), and never
+ * blanks another.
  */
 import type { Logger } from 'pino';
 import pLimit from 'p-limit';

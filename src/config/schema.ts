@@ -292,7 +292,10 @@ const collectionSchema = z
     cron: z.string().superRefine(validCronExpression).optional().meta({ description: 'Poll on this node-cron schedule (5 or 6 fields) instead of an interval.' }),
     lookback: duration({ min: 60_000, max: 400 * 24 * 3_600_000 }).prefault('72h').meta({ description: 'How far back the first poll reads backup history.' }),
     overlap: duration({ max: 24 * 3_600_000 }).prefault('10m').meta({ description: 'Each poll re-reads this much history before the last watermark, to catch late-finishing jobs.' }),
-    max_staleness: duration({ max: 400 * 24 * 3_600_000 }).prefault('15m').meta({ description: 'How long last-good values are still exported while polls fail.' }),
+    max_staleness: duration({ max: 400 * 24 * 3_600_000 }).prefault('15m').meta({
+      description:
+        "While a plan's polls fail, how long its point-in-time gauges (job and set counts, the running job) are still exported; what DBS said (backup timestamps, lag, plan status and info, counters) is kept for as long as DBS lists the plan.",
+    }),
   })
   .superRefine((collection, ctx) => {
     if (collection.interval !== undefined && collection.cron !== undefined) {

@@ -46,6 +46,17 @@ describe('mergeJobs', () => {
     expect(s.watermarkMs).toBe(T0 + H);
   });
 
+  it("takes the first poll's StartTimestamp as the history start and keeps it through later polls", () => {
+    let s = mergeJobs(undefined, [], ctx(T0, T0 - 24 * H, T0 - 24 * H));
+    expect(s.historyStartMs).toBe(T0 - 24 * H);
+    s = mergeJobs(s, [job('a', 'succeeded', T0 + 1000, { endMs: T0 + 2000 })], ctx(T0 + H, T0 - 600_000, T0 - 23 * H));
+    expect(s.historyStartMs).toBe(T0 - 24 * H);
+    s = mergeJobs(s, [job('a', 'succeeded', T0 + 1000, { endMs: T0 + 2000 })], ctx(T0 + 2 * H, T0 + 1000 - 600_000, T0 - 22 * H));
+    expect(s.historyStartMs).toBe(T0 - 24 * H);
+    expect(summarise(s, T0 + 2 * H).historyStartMs).toBe(T0 - 24 * H);
+    expect(s.toJSON().historyStartMs).toBe(T0 - 24 * H);
+  });
+
   it('counts a job reaching a terminal state exactly once across polls', () => {
     let s = mergeJobs(undefined, [], ctx(T0));
     s = mergeJobs(s, [job('a', 'running', T0 + 1000, { sizeBytes: 10 })], ctx(T0 + 2000));
@@ -254,11 +265,12 @@ describe('steady polls reuse what did not change', () => {
 
 describe('packed summary', () => {
   it('reads back every value it packed, and leaves out what DBS did not give', () => {
-    let s = mergeJobs(undefined, [job('a', 'succeeded', T0, { endMs: T0 + 60_000, sizeBytes: 2 ** 40 + 3, expiryMs: T0 + 9 * H, storageClass: 'ia' }), job('b', 'failed', T0 + H, { endMs: T0 + H + 5 })], ctx(T0 + 2 * H));
+    let s = mergeJobs(undefined, [job('a', 'succeeded', T0, { endMs: T0 + 60_000, sizeBytes: 2 ** 40 + 3, expiryMs: T0 + 9 * H, storageClass: 'ia' }), job('b', 'failed', T0 + H, { endMs: T0 + H + 5 })], ctx(T0 + 2 * H, T0 - 22 * H));
     s = mergeJobs(s, [job('c', 'succeeded', T0 + 2 * H, { endMs: T0 + 2 * H + 7, sizeBytes: 11 }), job('d', 'running', T0 + 2 * H, { sizeBytes: 4 })], ctx(T0 + 3 * H, T0 + 2 * H));
     expect(summarise(s, T0 + 3 * H).toJSON()).toEqual({
       lastSuccess: { endMs: T0 + 2 * H + 7, startMs: T0 + 2 * H, sizeBytes: 11 },
       lastFailureEndMs: T0 + H + 5,
+      historyStartMs: T0 - 22 * H,
       running: { sinceMs: T0 + 2 * H, lastProgressMs: T0 + 3 * H, sizeBytes: 4 },
       jobsByState: { pending: 0, running: 1, succeeded: 2, failed: 1, unknown: 0 },
       setsByStorage: { standard: 1, ia: 1, archive: 0, unknown: 0 },

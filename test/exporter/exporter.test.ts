@@ -14,6 +14,7 @@ import { promtool } from '../support/promtool.js';
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
 const MIN = 60_000;
 const HOUR = 60 * MIN;
+const DAY = 24 * HOUR;
 const silent = pino({ level: 'silent' });
 
 const running: Simulator[] = [];
@@ -218,27 +219,201 @@ describe('exporter against the simulator', () => {
     expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', aInc)).toBeGreaterThan(lastA);
   });
 
-  it('failing polls keep values until max staleness, then drop them but keep the poll-failure series', async () => {
+  it('failing polls keep what DBS said past max staleness; only point-in-time gauges drop, and the poll-failure series stay', async () => {
     const clock = new ManualClock(T0);
     const sim = await emptySimulator(clock);
     sim.fleet.addPlan({ id: 'dbsstale', createdAt: T0 - HOUR });
     const exporter = exporterFor([{ name: 'prod', sim }], clock);
     await exporter.runCycle();
+    const inc = { ...plan('dbsstale'), backup_type: 'incremental' };
+    let m = await scrape(exporter);
+    const lastSuccess = valueOf(m, 'dbs_backup_last_success_timestamp_seconds', inc);
+    const historyStart = valueOf(m, 'dbs_backup_history_start_timestamp_seconds', inc);
+    // A log backup is always FILLING in this plan: the running gauges are there while fresh.
+    expect(has(m, 'dbs_backup_running_since_timestamp_seconds', inc)).toBe(true);
+    expect(has(m, 'dbs_backup_running_size_bytes', inc)).toBe(true);
     sim.faults.set({ kind: 'forbidden', action: 'DescribeIncrementBackupList' });
     clock.advance(20 * MIN);
     await exporter.runCycle();
-    let m = await scrape(exporter);
+    m = await scrape(exporter);
     expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsstale'))).toBe(0);
     expect(has(m, 'dbs_backup_lag_seconds', plan('dbsstale'))).toBe(true);
+    expect(has(m, 'dbs_backup_jobs', plan('dbsstale'))).toBe(true);
+    expect(has(m, 'dbs_backup_running_since_timestamp_seconds', inc)).toBe(true);
     expect(valueOf(m, 'dbs_exporter_api_requests_total', { account: 'prod', action: 'DescribeIncrementBackupList', code: 'forbidden' })).toBe(1);
 
     clock.advance(11 * MIN); // 31 minutes since the last good poll; max_staleness is 30m
     await exporter.runCycle();
     m = await scrape(exporter);
-    expect(has(m, 'dbs_backup_lag_seconds', plan('dbsstale'))).toBe(false);
-    expect(has(m, 'dbs_backup_plan_info', plan('dbsstale'))).toBe(false);
+    // What DBS said stays true as of the last good poll: timestamps, lag growing from them, status, info, counters.
+    expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', inc)).toBe(lastSuccess);
+    expect(valueOf(m, 'dbs_backup_lag_seconds', inc)).toBeCloseTo(clock.now() / 1000 - lastSuccess, 3);
+    expect(valueOf(m, 'dbs_backup_history_start_timestamp_seconds', inc)).toBe(historyStart);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan('dbsstale'), status: 'running' })).toBe(1);
+    expect(valueOf(m, 'dbs_backup_plan_info', plan('dbsstale'))).toBe(1);
+    expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbsstale'))).toBe((T0 - HOUR) / 1000);
+    expect(has(m, 'dbs_backup_jobs_succeeded_total', inc)).toBe(true);
+    // Point-in-time gauges drop: they would describe a window that has moved on.
+    for (const name of [
+      'dbs_backup_jobs',
+      'dbs_backup_sets',
+      'dbs_backup_set_bytes',
+      'dbs_backup_running_since_timestamp_seconds',
+      'dbs_backup_running_last_progress_timestamp_seconds',
+      'dbs_backup_running_size_bytes',
+    ]) {
+      expect(has(m, name, plan('dbsstale')), name).toBe(false);
+    }
+    expect(valueOf(m, 'dbs_exporter_backup_plans', { account: 'prod' })).toBe(0);
     expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsstale'))).toBe(0);
     expect(valueOf(m, 'dbs_exporter_plan_last_poll_success_timestamp_seconds', plan('dbsstale'))).toBe(T0 / 1000);
+
+    // The next good poll brings the point-in-time gauges back.
+    sim.faults.clear();
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(has(m, 'dbs_backup_jobs', plan('dbsstale'))).toBe(true);
+    expect(valueOf(m, 'dbs_exporter_backup_plans', { account: 'prod' })).toBe(1);
+  });
+
+  it('a plan whose job listings fail still shows the status and name DBS lists now, past max staleness too', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsflip', name: 'orders', createdAt: T0 - 3 * HOUR });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    let m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan('dbsflip'), status: 'running' })).toBe(1);
+    expect(has(m, 'dbs_backup_plan_info', { ...plan('dbsflip'), backup_plan_name: 'orders' })).toBe(true);
+
+    sim.faults.set({ kind: 'http', status: 500, action: 'DescribeFullBackupList' });
+    sim.faults.set({ kind: 'http', status: 500, action: 'DescribeIncrementBackupList' });
+    sim.fleet.setPlanStatus('dbsflip', 'pause');
+    sim.fleet.updatePlan('dbsflip', { name: 'orders-paused' });
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_exporter_target_up', { account: 'prod' })).toBe(1);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsflip'))).toBe(0);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan('dbsflip'), status: 'pause' })).toBe(1);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan('dbsflip'), status: 'running' })).toBe(0);
+    expect(find(m, 'dbs_backup_plan_info', plan('dbsflip')).map((s) => s.labels.backup_plan_name)).toEqual(['orders-paused']);
+
+    // Past the max staleness the status still follows DBS's plan list.
+    clock.advance(40 * MIN);
+    sim.fleet.setPlanStatus('dbsflip', 'running');
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsflip'))).toBe(0);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan('dbsflip'), status: 'running' })).toBe(1);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan('dbsflip'), status: 'pause' })).toBe(0);
+  });
+
+  it('a plan whose first poll fails shows its status, info and creation time, and no backup values', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsnew', name: 'fresh-plan', status: 'init', createdAt: T0 - 2 * HOUR });
+    sim.faults.set({ kind: 'forbidden', action: 'DescribeFullBackupList' });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    const m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsnew'))).toBe(0);
+    expect(valueOf(m, 'dbs_backup_plan_status', { ...plan('dbsnew'), status: 'init' })).toBe(1);
+    expect(has(m, 'dbs_backup_plan_info', { ...plan('dbsnew'), backup_plan_name: 'fresh-plan' })).toBe(true);
+    expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbsnew'))).toBe((T0 - 2 * HOUR) / 1000);
+    expect(has(m, 'dbs_backup_history_start_timestamp_seconds', plan('dbsnew'))).toBe(false);
+    expect(has(m, 'dbs_backup_lag_seconds', plan('dbsnew'))).toBe(false);
+  });
+
+  it('history start is the first poll\'s StartTimestamp (or the plan\'s creation when later) and stays across cycles', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsold', createdAt: T0 - 30 * DAY });
+    sim.fleet.addPlan({ id: 'dbsyoung', createdAt: T0 - 2 * HOUR });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    const starts = async () => {
+      const m = await scrape(exporter);
+      return Object.fromEntries(
+        find(m, 'dbs_backup_history_start_timestamp_seconds').map((s) => [`${s.labels.backup_plan_id}/${s.labels.backup_type}`, s.value]),
+      );
+    };
+    const expected = {
+      // lookback is 24h; fulls look back at least two full intervals plus a day (daily here: 3 days).
+      'dbsold/incremental': (T0 - DAY) / 1000,
+      'dbsold/full': (T0 - 3 * DAY) / 1000,
+      // Created after the lookback's start: nothing can predate the plan.
+      'dbsyoung/incremental': (T0 - 2 * HOUR) / 1000,
+      'dbsyoung/full': (T0 - 2 * HOUR) / 1000,
+    };
+    expect(await starts()).toEqual(expected);
+    for (let i = 0; i < 3; i++) {
+      clock.advance(10 * MIN);
+      await exporter.runCycle();
+    }
+    expect(await starts()).toEqual(expected);
+    // Polls failing past the max staleness do not move it either.
+    sim.faults.set({ kind: 'forbidden', action: 'DescribeIncrementBackupList' });
+    clock.advance(45 * MIN);
+    await exporter.runCycle();
+    expect(await starts()).toEqual(expected);
+    sim.faults.clear();
+    clock.advance(MIN);
+    await exporter.runCycle();
+    expect(await starts()).toEqual(expected);
+  });
+
+  it('running size is the running job\'s BackupSize, per backup type, and goes when the job ends', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsrun', createdAt: T0 - 2 * HOUR, schedule: { full: false, incremental: false } });
+    sim.fleet.addFullBackup('dbsrun', { BackupSetId: 'f1', BackupStatus: 'running', StartTime: T0 - 20 * MIN, BackupSize: 4096 });
+    sim.fleet.addIncrementBackup('dbsrun', { BackupSetId: 'i1', BackupStatus: 'FILLING', StartTime: T0 - 5 * MIN, BackupSize: 300 });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    const full = { ...plan('dbsrun'), backup_type: 'full' };
+    const inc = { ...plan('dbsrun'), backup_type: 'incremental' };
+    let m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_running_size_bytes', full)).toBe(4096);
+    expect(valueOf(m, 'dbs_backup_running_size_bytes', inc)).toBe(300);
+
+    sim.fleet.updateBackup('dbsrun', 'f1', { BackupSize: 8192 });
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_running_size_bytes', full)).toBe(8192);
+    expect(valueOf(m, 'dbs_backup_running_last_progress_timestamp_seconds', full)).toBe(clock.now() / 1000);
+    expect(valueOf(m, 'dbs_backup_running_size_bytes', inc)).toBe(300);
+
+    sim.fleet.updateBackup('dbsrun', 'i1', { BackupStatus: 'COMPLETED', EndTime: T0 + 2 * MIN, BackupSize: 350 });
+    clock.advance(2 * MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(has(m, 'dbs_backup_running_size_bytes', inc)).toBe(false);
+    expect(valueOf(m, 'dbs_backup_running_size_bytes', full)).toBe(8192);
+  });
+
+  it('creation time and EnableBackupLog come from the plan list', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbslog', createdAt: T0 - 5 * HOUR });
+    sim.fleet.addPlan({ id: 'dbsnolog', createdAt: Date.UTC(2025, 0, 15, 8, 30, 0), incremental: null, schedule: { full: false, incremental: false } });
+    const exporter = exporterFor([{ name: 'prod', sim }], clock);
+    await exporter.runCycle();
+    let m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbslog'))).toBe((T0 - 5 * HOUR) / 1000);
+    expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbsnolog'))).toBe(Date.UTC(2025, 0, 15, 8, 30, 0) / 1000);
+    expect(valueOf(m, 'dbs_backup_plan_log_backup_enabled', plan('dbslog'))).toBe(1);
+    expect(valueOf(m, 'dbs_backup_plan_log_backup_enabled', plan('dbsnolog'))).toBe(0);
+
+    // Log backup switched off in DBS: the next cycle says so.
+    sim.fleet.updatePlan('dbslog', { incremental: null });
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_backup_plan_log_backup_enabled', plan('dbslog'))).toBe(0);
+    expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbslog'))).toBe((T0 - 5 * HOUR) / 1000);
   });
 
   it('a restarted exporter serves the same gauges after one cycle', async () => {
@@ -254,11 +429,25 @@ describe('exporter against the simulator', () => {
     const after = await scrape(restarted);
     const gauges = (samples: typeof before) =>
       samples
-        .filter((s) => s.name.startsWith('dbs_backup_') && !s.name.endsWith('_total') && !s.name.startsWith('dbs_backup_jobs') && !s.name.startsWith('dbs_backup_running_last_progress'))
+        .filter(
+          (s) =>
+            s.name.startsWith('dbs_backup_') &&
+            !s.name.endsWith('_total') &&
+            !s.name.startsWith('dbs_backup_jobs') &&
+            !s.name.startsWith('dbs_backup_running_last_progress') &&
+            // Where the history the exporter has read starts: the restarted process's own first poll.
+            s.name !== 'dbs_backup_history_start_timestamp_seconds',
+        )
         .map((s) => `${s.name}${JSON.stringify(s.labels)} ${s.value}`)
         .sort();
     expect(gauges(before).length).toBeGreaterThan(50);
     expect(gauges(after)).toEqual(gauges(before));
+    // History start moves with the restart, never back: what the new process has read starts later.
+    const starts = (samples: typeof before) => find(samples, 'dbs_backup_history_start_timestamp_seconds').map((s) => [`${s.labels.backup_plan_id}/${s.labels.backup_type}`, s.value] as const);
+    const startedBefore = new Map(starts(before));
+    expect(startedBefore.size).toBeGreaterThan(0);
+    expect(starts(after).map(([key]) => key).sort()).toEqual([...startedBefore.keys()].sort());
+    for (const [key, value] of starts(after)) expect(value, key).toBeGreaterThanOrEqual(startedBefore.get(key)!);
   });
 
   it('the demo fleet exposition passes promtool check metrics and carries the scenario cases', async () => {

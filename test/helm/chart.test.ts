@@ -245,7 +245,7 @@ describe('chart rendered with values-full.yaml', () => {
     expect(rule.spec.groups.slice(0, -1)).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(rule.spec.groups.at(-1).name).toBe('dbs-exporter.local');
     const check = promtoolCheck(rule.spec.groups);
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 17 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 33 rules found');
     expect(check.status).toBe(0);
   });
 });
@@ -258,35 +258,48 @@ describe('PrometheusRule thresholds', () => {
     const r = render([ALL_ON]);
     expect(groups(r)).toEqual(SHIPPED_RULES.groups);
     const check = promtoolCheck(groups(r));
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 16 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 32 rules found');
     expect(check.status).toBe(0);
   });
 
   it('keeps the Prometheus templates ({{ $labels.* }}, {{ $value }}) verbatim', () => {
-    expect(alert(render([ALL_ON]), 'DBSExporterDown').annotations.description).toBe('Prometheus cannot scrape dbs-exporter ({{ $labels.instance }}): no DBS backup alert can fire.');
+    expect(alert(render([ALL_ON]), 'DBSExporterDown').annotations.description).toBe('Prometheus cannot scrape dbs-exporter ({{ $labels.instance }}): no new DBS backup alert can fire.');
   });
 
   it('a changed threshold changes the expression and the annotation', () => {
-    const r = render([ALL_ON, { prometheusRule: { thresholds: { incrementalLagSeconds: 3600, incrementalLagFor: '45m' } } }]);
+    const r = render([ALL_ON, { prometheusRule: { thresholds: { incrementalLagSeconds: 3600, planNotRunningFor: '45m', seriesGapTolerance: '20m' } } }]);
     const lagging = alert(r, 'DBSIncrementalBackupLagging');
-    expect(lagging.expr.split('\n')[0]).toBe('dbs_backup_lag_seconds{backup_type="incremental"} > 3600');
-    expect(lagging.for).toBe('45m');
-    expect(lagging.annotations.description).toContain('(threshold {{ 3600 | humanizeDuration }})');
+    expect(lagging.expr.split('\n')[1]).toBe('dbs:backup_incremental_lag_seconds > 3600');
+    expect(lagging.for).toBe('0m');
+    expect(lagging.annotations.description).toContain('(threshold {{ 3600 | humanizeDuration }};');
+    expect(alert(r, 'DBSBackupPlanNotRunning').for).toBe('45m');
+    const recorded = groups(r).flatMap((g: any) => g.rules).find((x: any) => x.record === 'dbs:backup_last_success_timestamp_seconds');
+    expect(recorded.expr).toContain('[20m]');
+    expect(JSON.stringify(groups(r))).not.toMatch(/__\w+__/);
   });
 
   it('selects the exporter job by the Service name, which is the job label Prometheus Operator sets', () => {
     const r = render([ALL_ON], { releaseName: 'prod' });
     expect(r.get('Service').metadata.name).toBe('prod-dbs-exporter');
-    expect(alert(r, 'DBSExporterDown').expr).toBe('up{job="prod-dbs-exporter"} == 0 or absent(up{job="prod-dbs-exporter"})');
+    expect(alert(r, 'DBSExporterDown').expr).toBe('max by (job, instance) (up{job="prod-dbs-exporter"}) == 0 or absent(up{job="prod-dbs-exporter"})');
+    expect(alert(r, 'DBSBackupPlanDisappeared').expr).toContain('unless on () (max(up{job="prod-dbs-exporter"} == 0))');
     expect(r.get('ServiceMonitor').spec.jobLabel).toBeUndefined();
     const custom = render([ALL_ON, { prometheusRule: { thresholds: { exporterJobSelector: 'job="dbs"' } } }], { releaseName: 'prod' });
-    expect(alert(custom, 'DBSExporterDown').expr).toBe('up{job="dbs"} == 0 or absent(up{job="dbs"})');
+    expect(alert(custom, 'DBSExporterDown').expr).toBe('max by (job, instance) (up{job="dbs"}) == 0 or absent(up{job="dbs"})');
   });
 
-  it('prints a threshold of a million seconds or more as Helm does (1.2096e+06), which Prometheus still accepts', () => {
-    const r = render([ALL_ON, { prometheusRule: { thresholds: { stallSeconds: 1209600 } } }]);
-    expect(alert(r, 'DBSBackupJobStalled').expr).toContain('> 1.2096e+06');
+  it('prints a threshold of a million seconds or more as Helm does (1.2096e+06), which Prometheus still accepts in arithmetic', () => {
+    const r = render([ALL_ON, { prometheusRule: { thresholds: { fullBackupFallbackIntervalSeconds: 1209600 } } }]);
+    const interval = groups(r).flatMap((g: any) => g.rules).find((x: any) => x.record === 'dbs:backup_full_interval_seconds');
+    expect(interval.expr).toContain('* 0 + 1.2096e+06');
     expect(promtoolCheck(groups(r)).status).toBe(0);
+  });
+
+  it('refuses a stallSeconds that would not print as a PromQL duration (it is also a range: [<stallSeconds>s])', () => {
+    expect(alert(render([ALL_ON, { prometheusRule: { thresholds: { stallSeconds: 999999 } } }]), 'DBSBackupJobStalled').expr).toContain('[999999s]');
+    for (const stallSeconds of [1209600, 1800.5, 0]) {
+      expect(() => render([ALL_ON, { prometheusRule: { thresholds: { stallSeconds } } }])).toThrow(/values don't meet the specifications of the schema/);
+    }
   });
 });
 

@@ -156,7 +156,7 @@ describe('sharding on', () => {
 
   it('DBSExporterDown still selects job="<the scraped Service name>" (every replica is a target of that job)', () => {
     const down = r.get('PrometheusRule').spec.groups.flatMap((g: any) => g.rules).find((x: any) => x.alert === 'DBSExporterDown');
-    expect(down.expr).toBe('up{job="dbs-exporter"} == 0 or absent(up{job="dbs-exporter"})');
+    expect(down.expr).toBe('max by (job, instance) (up{job="dbs-exporter"}) == 0 or absent(up{job="dbs-exporter"})');
     expect(r.get('ServiceMonitor').spec.jobLabel).toBeUndefined();
   });
 

@@ -27,7 +27,8 @@ describe('values.schema.json', () => {
     'wrong-type.values.yaml': '/service/port: must be integer',
     'unknown-top-level-key.values.yaml': '(root): must NOT have additional properties (serviceMonitr)',
     'unknown-threshold.values.yaml': '/prometheusRule/thresholds: must NOT have additional properties (stallSecond)',
-    'bad-duration.values.yaml': '/prometheusRule/thresholds/incrementalLagFor: must be string',
+    'bad-duration.values.yaml': '/prometheusRule/thresholds/seriesGapTolerance: must be string',
+    'removed-threshold.values.yaml': '/prometheusRule/thresholds: must NOT have additional properties (incrementalLagFor)',
     'probe-unknown-key.values.yaml': '/readinessProbe: must NOT have additional properties (httpGet)',
     'sharding-one-replica.values.yaml': '/sharding/replicas: must be >= 2',
   };

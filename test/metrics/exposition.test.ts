@@ -39,6 +39,36 @@ describe('snapshot exposition', () => {
     expect(lines(fast)).toEqual(lines(reference));
   });
 
+  it('with plans past the max staleness, still renders what prom-client renders: listed families stay, point-in-time ones go', async () => {
+    const staleClock = new ManualClock(T0);
+    const staleSim = await startSimulator({ clock: staleClock, scenario: { plans: 6, seed: 3 } });
+    try {
+      const config = simulatorConfig({ prod: staleSim }, ['collection: { interval: 60s, lookback: 24h, max_staleness: 5m }', 'defaults: { retries: { max_attempts: 1 } }']);
+      const staleExporter = createExporter(config, { logger: pino({ level: 'silent' }), build: { version: 't' }, now: () => staleClock.now(), processMetrics: false });
+      await staleExporter.runCycle();
+      const plansOf = (text: string, name: string) => [...new Set(parseExposition(text).filter((x) => x.name === name).map((x) => x.labels.backup_plan_id))].sort();
+      const healthy = await staleExporter.metrics.render('text');
+      staleSim.faults.set({ kind: 'forbidden', action: 'DescribeIncrementBackupList' });
+      staleClock.advance(10 * 60_000);
+      await staleExporter.runCycle();
+      const fast = await staleExporter.metrics.render('text');
+      expect(lines(fast)).toEqual(lines(await staleExporter.metrics.registry.metrics()));
+      const planCount = staleSim.fleet.size;
+      expect(plansOf(healthy, 'dbs_backup_plan_info')).toHaveLength(planCount);
+      for (const name of ['dbs_backup_plan_info', 'dbs_backup_plan_status', 'dbs_backup_lag_seconds', 'dbs_backup_last_success_timestamp_seconds', 'dbs_backup_history_start_timestamp_seconds']) {
+        expect(plansOf(fast, name), name).toEqual(plansOf(healthy, name));
+      }
+      expect(plansOf(healthy, 'dbs_backup_jobs')).toHaveLength(planCount);
+      expect(plansOf(healthy, 'dbs_backup_running_since_timestamp_seconds').length).toBeGreaterThan(0);
+      for (const name of ['dbs_backup_jobs', 'dbs_backup_sets', 'dbs_backup_running_since_timestamp_seconds', 'dbs_backup_running_size_bytes']) {
+        expect(plansOf(fast, name), name).toEqual([]);
+      }
+      expect(plansOf(fast, 'dbs_exporter_plan_poll_success')).toHaveLength(planCount);
+    } finally {
+      await staleSim.close();
+    }
+  });
+
   it('passes promtool check metrics', async () => {
     const lint = promtool(['check', 'metrics'], await exporter.metrics.render('text'));
     expect(lint.stdout + lint.stderr).toBe('');

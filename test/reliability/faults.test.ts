@@ -2,7 +2,8 @@
  * The fault matrix: each DBS fault alone, on one account, next to a healthy second
  * account. For each: the exporter stays up with no unhandled rejection; the healthy
  * account stays fresh; the faulty account's plans keep their last good values with poll
- * success 0 until the staleness limit, then drop; the right error class is counted; the
+ * success 0, and past the staleness limit keep what DBS said (timestamps, status, info)
+ * but lose their point-in-time gauges (jobs, sets, the running job); the right error class is counted; the
  * exposition never has NaN or a negative lag; the next cycle after the fault clears brings
  * everything back.
  */
@@ -153,6 +154,16 @@ function assertSane(m: Sample[]): void {
   expect(find(m, 'dbs_backup_lag_seconds').filter((s) => s.value < 0)).toEqual([]);
 }
 
+/** Gauges true only at the poll's time: dropped once polls are older than the max staleness. */
+const POINT_IN_TIME = [
+  'dbs_backup_jobs',
+  'dbs_backup_sets',
+  'dbs_backup_set_bytes',
+  'dbs_backup_running_since_timestamp_seconds',
+  'dbs_backup_running_last_progress_timestamp_seconds',
+  'dbs_backup_running_size_bytes',
+];
+
 const planIds = (m: Sample[], account: string, name = 'dbs_backup_plan_info'): string[] =>
   find(m, name, { account })
     .map((s) => s.labels.backup_plan_id ?? '')
@@ -190,12 +201,18 @@ describe('fault matrix', () => {
       expect(valueOf(m, 'dbs_exporter_poll_errors_total', { account: 'prod', scope, code: fault.code })).toBeGreaterThan(0);
       expect(find(m, 'dbs_exporter_poll_errors_total', { account: 'staging' }).every((s) => s.value === 0)).toBe(true);
 
-      // Past the staleness limit: values dropped, the poll-failure series stay.
+      // Past the staleness limit: what DBS said stays (timestamps, status, info), the
+      // point-in-time gauges drop, the poll-failure series stay.
       ctx.clock.advance(5 * MIN);
       await exporter.runCycle();
       m = parseExposition(await exporter.metrics.render());
       assertSane(m);
-      expect(planIds(m, 'prod')).toEqual([]);
+      expect(planIds(m, 'prod')).toEqual(prodPlans);
+      for (const id of prodPlans) expect(find(m, 'dbs_backup_plan_status', { account: 'prod', backup_plan_id: id }).reduce((sum, s) => sum + s.value, 0)).toBe(1);
+      expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', probe)).toBe(lastGood);
+      expect(valueOf(m, 'dbs_backup_lag_seconds', probe)).toBeCloseTo(ctx.clock.now() / 1000 - lastGood, 3);
+      for (const name of POINT_IN_TIME) expect(find(m, name, { account: 'prod' }), name).toEqual([]);
+      expect(find(m, 'dbs_backup_jobs', { account: 'staging' }).length).toBeGreaterThan(0);
       expect(planIds(m, 'prod', 'dbs_exporter_plan_poll_success')).toEqual(prodPlans);
       expect(planIds(m, 'staging')).toEqual(stagingPlans);
 
