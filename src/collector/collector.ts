@@ -40,6 +40,8 @@ interface TargetRuntime {
   plans: Map<string, PlanState>;
   /** Plans named in an explicit id list that DBS did not return. */
   missing: Set<string>;
+  /** Plans of this shard that DBS lists and the plan selection leaves out. */
+  excluded: string[];
   up: boolean;
   lastDiscoverySuccessMs?: number;
 }
@@ -65,7 +67,7 @@ export class Collector {
     private readonly settings: CollectionSettings,
     private readonly deps: { now: () => number; logger: Logger },
   ) {
-    this.runtimes = targets.map((target) => ({ target, plans: new Map(), missing: new Set(), up: false }));
+    this.runtimes = targets.map((target) => ({ target, plans: new Map(), missing: new Set(), excluded: [], up: false }));
   }
 
   /** Run one cycle over every target and return the snapshot it produced. */
@@ -92,18 +94,16 @@ export class Collector {
   private async collectTarget(runtime: TargetRuntime, report: CycleReport): Promise<void> {
     const { target } = runtime;
     const now = this.deps.now();
-    let selected: BackupPlanDetail[];
+    const selected: BackupPlanDetail[] = [];
     try {
-      selected = (await this.discover(runtime)).filter(
-        (plan) =>
-          inShard(this.settings.shard, target.account, plan.BackupPlanId) &&
-          isPlanSelected(target.selection, {
-            id: plan.BackupPlanId,
-            name: plan.BackupPlanName,
-            status: plan.BackupPlanStatus,
-            instanceType: plan.SourceEndpointInstanceType,
-          }),
-      );
+      const excluded: string[] = [];
+      for (const plan of await this.discover(runtime)) {
+        if (!inShard(this.settings.shard, target.account, plan.BackupPlanId)) continue;
+        const identity = { id: plan.BackupPlanId, name: plan.BackupPlanName, status: plan.BackupPlanStatus, instanceType: plan.SourceEndpointInstanceType };
+        if (isPlanSelected(target.selection, identity)) selected.push(plan);
+        else excluded.push(plan.BackupPlanId);
+      }
+      runtime.excluded = excluded;
       runtime.up = true;
       runtime.lastDiscoverySuccessMs = now;
     } catch (err) {
@@ -217,7 +217,7 @@ export class Collector {
           types: {},
         });
       }
-      targets.push({ account, region, up: runtime.up, plans: count });
+      targets.push({ account, region, up: runtime.up, plans: count, excluded: runtime.excluded });
     }
     return { completedAtMs: now, cycle: this.cycles, plans, targets };
   }

@@ -31,6 +31,11 @@ export interface TargetSnapshot {
   up: boolean;
   /** Plans with fresh values. */
   plans: number;
+  /**
+   * Plans DBS lists that the configured selection leaves out: not polled, but not gone either
+   * (a plan paused out of a status filter must not look deleted).
+   */
+  excluded: readonly string[];
 }
 
 export interface Snapshot {

@@ -56,6 +56,17 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
   });
 
   new Gauge({
+    name: 'dbs_exporter_plan_excluded',
+    help: "A plan DescribeBackupPlanList returns that the exporter's plan selection (include/exclude) leaves out; always 1. Not polled.",
+    labelNames: ['account', 'region', 'backup_plan_id'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of source.snapshot()?.targets ?? []) for (const id of t.excluded) this.set({ account: t.account, region: t.region, backup_plan_id: id }, 1);
+    },
+  });
+
+  new Gauge({
     name: 'dbs_exporter_last_cycle_timestamp_seconds',
     help: 'When the exporter last finished a collection cycle, Unix seconds.',
     registers: [registry],

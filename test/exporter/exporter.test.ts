@@ -416,6 +416,42 @@ describe('exporter against the simulator', () => {
     expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbslog'))).toBe((T0 - 5 * HOUR) / 1000);
   });
 
+  it('a plan that leaves the plan selection (paused out of a status filter) is marked excluded, not gone', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbskeep', createdAt: T0 - HOUR });
+    sim.fleet.addPlan({ id: 'dbsleave', createdAt: T0 - HOUR });
+    const yaml = [
+      'targets:',
+      '  - name: prod',
+      '    region: cn-hangzhou',
+      `    endpoint: ${sim.endpoint}`,
+      '    protocol: http',
+      '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
+      '    plans: { include: { statuses: [running] } }',
+    ].join('\n');
+    const env = { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret };
+    const exporter = createExporter(parseConfig(yaml, { env }), { logger: silent, build: { version: 'test' }, now: () => clock.now(), processMetrics: false });
+    await exporter.runCycle();
+    let m = await scrape(exporter);
+    expect(has(m, 'dbs_backup_plan_info', plan('dbsleave'))).toBe(true);
+    expect(find(m, 'dbs_exporter_plan_excluded')).toEqual([]);
+
+    sim.fleet.setPlanStatus('dbsleave', 'pause');
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(has(m, 'dbs_backup_plan_info', plan('dbsleave'))).toBe(false);
+    expect(find(m, 'dbs_exporter_plan_excluded').map((s) => [s.labels, s.value])).toEqual([[plan('dbsleave'), 1]]);
+
+    sim.fleet.removePlan('dbsleave');
+    clock.advance(MIN);
+    await exporter.runCycle();
+    m = await scrape(exporter);
+    expect(find(m, 'dbs_exporter_plan_excluded')).toEqual([]);
+    expect(has(m, 'dbs_backup_plan_info', plan('dbskeep'))).toBe(true);
+  });
+
   it('a restarted exporter serves the same gauges after one cycle', async () => {
     const clock = new ManualClock(T0);
     const sim = await simulator(clock);

@@ -31,7 +31,7 @@ function fleetSnapshot(nowMs: number): Snapshot {
       types: { full: state(T0 - i * 1000), incremental: state(T0 - i * 1000 - 500) },
     };
   });
-  return { completedAtMs: nowMs, cycle: 1, plans, targets: [{ account: 'prod', region: 'cn-hangzhou', up: true, plans: PLANS }] };
+  return { completedAtMs: nowMs, cycle: 1, plans, targets: [{ account: 'prod', region: 'cn-hangzhou', up: true, plans: PLANS, excluded: [] }] };
 }
 
 describe('per-second lag rendering at 5,000 plans', () => {
