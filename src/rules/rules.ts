@@ -114,8 +114,18 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     annotations: { summary: rule.summary, description: rule.description, runbook_url: runbook(name.toLowerCase()) },
   });
   const G = t.seriesGapTolerance;
-  /** A timestamp DBS reported, newest of any replica, held over a gap (exporter restart, rollout). */
-  const newest = (metric: string, by = PLAN_TYPE) => `max by (${by}) (max_over_time(${metric}[${G}]))`;
+  /**
+   * A timestamp DBS reported, newest of any replica, held over a gap (exporter restart, rollout);
+   * and once no replica knows it any more (a restarted exporter whose lookback does not reach
+   * back to it: a weekly full, a failure days ago), its last recorded value, for as long as the
+   * plan is listed. The newest success or failure only ever moves forward, so what the exporter
+   * forgot is still the newest.
+   */
+  const newest = (record: string, metric: string, by = PLAN_TYPE) =>
+    `max by (${by}) (max_over_time(${metric}[${G}]))\nor (${record} and on (${PLAN}) dbs:backup_plan_status:bridged)`;
+  /** A value of the running job, held while the plan's polls fail (the exporter drops it after its max staleness). */
+  const heldWhilePollsFail = (record: string, current: string) =>
+    `${current}\nor (${record} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`;
   /** A current value: what the replicas say now, or over a gap the last they said. */
   const bridged = (agg: 'max' | 'min', metric: string, by: string) => `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`;
   const RUNNING = `on (${PLAN}) (dbs:backup_plan_status:bridged{status="running"} == 1)`;
@@ -134,8 +144,8 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     { record: 'dbs:backup_plan_polled:bridged', expr: bridged('max', 'dbs_exporter_plan_poll_success', PLAN) },
     { record: 'dbs:exporter_target_up:bridged', expr: bridged('min', 'dbs_exporter_target_up', 'account, region') },
     { record: 'dbs:backup_plan_running', expr: `max by (${PLAN}) (dbs_backup_plan_status{status="running"})` },
-    { record: 'dbs:backup_last_success_timestamp_seconds', expr: newest('dbs_backup_last_success_timestamp_seconds') },
-    { record: 'dbs:backup_last_failure_timestamp_seconds', expr: newest('dbs_backup_last_failure_timestamp_seconds') },
+    { record: 'dbs:backup_last_success_timestamp_seconds', expr: newest('dbs:backup_last_success_timestamp_seconds', 'dbs_backup_last_success_timestamp_seconds') },
+    { record: 'dbs:backup_last_failure_timestamp_seconds', expr: newest('dbs:backup_last_failure_timestamp_seconds', 'dbs_backup_last_failure_timestamp_seconds') },
     {
       record: 'dbs:backup_no_success_since_timestamp_seconds',
       expr: `dbs:backup_last_success_timestamp_seconds\nor min by (${PLAN_TYPE}) (min_over_time(dbs_backup_history_start_timestamp_seconds[${G}]))`,
@@ -159,9 +169,12 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       record: 'dbs:backup_full_exists',
       expr: `max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"}) * 0 + 1\nor max by (${PLAN}) (last_over_time(dbs_backup_plan_restorable_start_timestamp_seconds[${G}])) * 0 + 1`,
     },
-    { record: 'dbs:backup_running_size_bytes', expr: `max by (${PLAN_TYPE}) (dbs_backup_running_size_bytes)` },
-    { record: 'dbs:backup_running_since_timestamp_seconds', expr: `max by (${PLAN_TYPE}) (last_over_time(dbs_backup_running_since_timestamp_seconds[${G}]))` },
-    { record: 'dbs:backup_full_expiry_timestamp_seconds', expr: newest('dbs_backup_last_success_expiry_timestamp_seconds{backup_type="full"}', PLAN) },
+    { record: 'dbs:backup_running_size_bytes', expr: heldWhilePollsFail('dbs:backup_running_size_bytes', `max by (${PLAN_TYPE}) (dbs_backup_running_size_bytes)`) },
+    {
+      record: 'dbs:backup_running_since_timestamp_seconds',
+      expr: heldWhilePollsFail('dbs:backup_running_since_timestamp_seconds', `max by (${PLAN_TYPE}) (last_over_time(dbs_backup_running_since_timestamp_seconds[${G}]))`),
+    },
+    { record: 'dbs:backup_full_expiry_timestamp_seconds', expr: newest('dbs:backup_full_expiry_timestamp_seconds', 'dbs_backup_last_success_expiry_timestamp_seconds{backup_type="full"}', PLAN) },
     {
       record: 'dbs:backup_full_last_start_timestamp_seconds',
       expr: `max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"})\n- on (${PLAN}) (max by (${PLAN}) (last_over_time(dbs_backup_last_duration_seconds{backup_type="full"}[${G}])) or max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"}) * 0)`,
@@ -253,11 +266,18 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       description: `The newest successful full backup set of ${WHERE} expires in {{ $value | humanizeDuration }}, and the next full will not replace it in time (it is scheduled after the expiry, or is over ${human(t.expiryReplacementGraceSeconds)} late). Then the plan has nothing to restore from.`,
     }),
     alert('DBSBackupPlanDisappeared', {
+      // A new page only while its account's plan list works and no exporter instance is down (a
+      // plan missing then may just be unseen); one already firing goes on through both.
       expr: [
+        '(',
         `max_over_time(dbs:backup_plan_running[${t.planDisappearedWindow}]) == 1`,
         `unless on (${PLAN}) dbs:backup_plan_status:bridged`,
-        `and on (account, region) (dbs:exporter_target_up:bridged == 1)`,
+        `) and on (account, region) (dbs:exporter_target_up:bridged == 1)`,
         `unless on () (max(up{${t.exporterJobSelector}} == 0))`,
+        'or (',
+        `max_over_time(dbs:backup_plan_running[${t.planDisappearedWindow}]) == 1`,
+        `unless on (${PLAN}) dbs:backup_plan_status:bridged`,
+        `) and on (${PLAN}) ALERTS{alertname="DBSBackupPlanDisappeared", alertstate="firing"}`,
       ].join('\n'),
       for: '0m',
       labels: { severity: 'critical' },
