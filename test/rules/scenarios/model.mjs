@@ -1,0 +1,331 @@
+/**
+ * A small model of what dbs-exporter serves, step by step, rendered as promtool input series; and the
+ * expected alerts, with their annotations rendered from the shipped rules. Times are minutes from
+ * 1970-01-01T00:00:00Z (promtool's time 0); DBS timestamps in the series are seconds.
+ *
+ * A scenario: `step` (minutes between scrapes), `minutes` (its length), `instances` (an exporter pod:
+ * `instance`, `pod`, `processes` [{ from, to, lookbackFrom? }] that serve in turn, `removedAt` when its
+ * scrape target goes away), `targets` ({ account, region, down: [[from, to]] } when the plan list
+ * fails), `plans` ({ id, account, region, status, listed(m), interval, created, logEnabled, pollDown,
+ * jobs }), `requests` (API counters), `checks` (alert tests and PromQL tests).
+ *
+ * The exporter as modelled: a process's first poll of a plan reads LOOKBACK back (or from
+ * `lookbackFrom`); a failed plan list keeps the last plans; failed job listings keep the last good
+ * timestamps, and the running job only for STALENESS; a plan no longer listed loses its series; a
+ * process that never polled a plan exports only what the plan list says. Prometheus writes a stale
+ * marker when a series it scraped is gone (a failed scrape, a vanished series).
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+
+export const LOOKBACK = 72 * 60; // minutes
+export const STALENESS = 15; // minutes (collection.max_staleness)
+export const STATUSES = ['wait', 'init', 'running', 'stop', 'pause', 'locked', 'check_pass'];
+export const H = 60;
+export const D = 1440;
+
+const RULES = parse(readFileSync(new URL('../../../config/prometheus/dbs-exporter.rules.yml', import.meta.url), 'utf8'));
+const ALERT_RULES = Object.fromEntries(RULES.groups.flatMap((g) => g.rules).filter((r) => r.alert).map((r) => [r.alert, r]));
+export const ALERT_NAMES = Object.keys(ALERT_RULES);
+
+const inRanges = (ranges, m) => (ranges ?? []).some(([a, b]) => m >= a && m <= b);
+const sec = (minutes) => Math.round(minutes * 60);
+
+// ---------------------------------------------------------------- exporter model
+function targetOk(s, account, region, m) {
+  const t = s.targets.find((x) => x.account === account && x.region === region);
+  return !inRanges(t?.down, m);
+}
+const listed = (plan, m) => (plan.listed ? plan.listed(m) : true);
+const statusAt = (plan, m) => (typeof plan.status === 'function' ? plan.status(m) : plan.status ?? 'running');
+function pollOk(s, plan, m) {
+  return targetOk(s, plan.account, plan.region, m) && listed(plan, m) && !inRanges(plan.pollDown, m);
+}
+function restorableStart(plan, m) {
+  if (plan.restorable) return plan.restorable(m);
+  const sets = plan.jobs.filter((j) => j.type === 'full' && j.ok && j.end <= m && (j.expiry === undefined || j.expiry > m));
+  return sets.length ? Math.min(...sets.map((j) => j.start)) : undefined;
+}
+
+/** Values a process serves at minute m: Map of series key -> value. */
+function processValues(s, inst, p, m, out) {
+  const base = { job: 'dbs-exporter', instance: inst.instance, ...(inst.pod ? { pod: inst.pod } : {}) };
+  const put = (name, labels, v) => {
+    if (v === undefined || v === null || Number.isNaN(v)) return;
+    out.set(seriesKey(name, { ...base, ...labels }), v);
+  };
+  for (const t of s.targets) {
+    const tl = { account: t.account, region: t.region };
+    put('dbs_exporter_target_up', tl, targetOk(s, t.account, t.region, m) ? 1 : 0);
+  }
+  for (const r of s.requests ?? []) {
+    let total = 0;
+    for (let x = p.from + s.step; x <= m; x += s.step) total += r.perStep(x, s);
+    put('dbs_exporter_api_requests_total', { account: r.account, action: r.action, code: r.code }, total);
+  }
+  for (const plan of s.plans) {
+    const pl = { account: plan.account, region: plan.region, backup_plan_id: plan.id };
+    // last successful discovery by this process
+    let d;
+    for (let x = m; x >= p.from; x -= s.step) if (targetOk(s, plan.account, plan.region, x)) { d = x; break; }
+    if (d === undefined || !listed(plan, d)) continue;
+    put('dbs_exporter_plan_poll_success', pl, pollOk(s, plan, m) ? 1 : 0);
+    const status = statusAt(plan, d);
+    for (const st of STATUSES) put('dbs_backup_plan_status', { ...pl, status: st }, st === status ? 1 : 0);
+    if (plan.interval !== undefined) put('dbs_backup_plan_full_backup_interval_seconds', pl, plan.interval);
+    put('dbs_backup_plan_create_timestamp_seconds', pl, sec(plan.created));
+    if (plan.logEnabled !== undefined) put('dbs_backup_plan_log_backup_enabled', pl, plan.logEnabled ? 1 : 0);
+    const rs = restorableStart(plan, d);
+    if (rs !== undefined) put('dbs_backup_plan_restorable_start_timestamp_seconds', pl, sec(rs));
+    // job listings: last good poll, first good poll
+    let g, first;
+    for (let x = p.from; x <= m; x += s.step) if (pollOk(s, plan, x)) { if (first === undefined) first = x; g = x; }
+    if (g === undefined) continue;
+    const windowStart = p.lookbackFrom ?? first - LOOKBACK;
+    for (const type of ['full', 'incremental']) {
+      const tl = { ...pl, backup_type: type };
+      put('dbs_backup_history_start_timestamp_seconds', tl, sec(Math.max(windowStart, plan.created)));
+      const seen = plan.jobs.filter((j) => j.type === type && j.start >= windowStart);
+      const done = seen.filter((j) => j.end <= g);
+      const okJobs = done.filter((j) => j.ok);
+      const last = okJobs.reduce((a, j) => (!a || j.end > a.end ? j : a), undefined);
+      if (last) {
+        put('dbs_backup_last_success_timestamp_seconds', tl, sec(last.end));
+        if (type === 'full') {
+          put('dbs_backup_last_duration_seconds', tl, sec(last.end - last.start));
+          if (last.expiry !== undefined) put('dbs_backup_last_success_expiry_timestamp_seconds', tl, sec(last.expiry));
+        }
+      }
+      const failures = done.filter((j) => !j.ok);
+      if (failures.length) put('dbs_backup_last_failure_timestamp_seconds', tl, sec(Math.max(...failures.map((j) => j.end))));
+      if (m - g <= STALENESS) {
+        const running = seen.filter((j) => j.start <= g && j.end > g);
+        if (running.length) {
+          const j = running[0];
+          put('dbs_backup_running_since_timestamp_seconds', tl, sec(j.start));
+          put('dbs_backup_running_size_bytes', tl, Math.round(j.size(g)));
+        }
+      }
+    }
+  }
+}
+
+export function seriesKey(name, labels) {
+  return `${name}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',')}}`;
+}
+
+/** Every series of the scenario: key -> array of value | null | 'stale'. */
+export function buildSeries(s) {
+  const steps = Math.floor(s.minutes / s.step) + 1;
+  const series = new Map();
+  const order = [];
+  const at = (key) => {
+    if (!series.has(key)) { series.set(key, new Array(steps).fill(null)); order.push(key); }
+    return series.get(key);
+  };
+  for (const inst of s.instances) {
+    const base = { job: 'dbs-exporter', instance: inst.instance, ...(inst.pod ? { pod: inst.pod } : {}) };
+    const upKey = seriesKey('up', base);
+    const firstFrom = Math.min(...inst.processes.map((p) => p.from));
+    for (let i = 0; i < steps; i++) {
+      const m = i * s.step;
+      const p = inst.processes.find((q) => m >= q.from && m <= q.to);
+      const down = inRanges(inst.down, m);
+      // up: 1 while a process serves, 0 between processes (failed scrapes) or while down, gone once removed
+      let up = null;
+      if (p && !down) up = 1;
+      else if (m >= firstFrom && (inst.removedAt === undefined || m < inst.removedAt)) up = 0;
+      if (up !== null) at(upKey)[i] = up;
+      if (p && !down) {
+        const values = new Map();
+        processValues(s, inst, p, m, values);
+        for (const [k, v] of values) at(k)[i] = v;
+      }
+    }
+  }
+  // stale markers: a series present at the previous step and absent now
+  for (const key of order) {
+    const v = series.get(key);
+    for (let i = v.length - 1; i > 0; i--) if (v[i] === null && typeof v[i - 1] === 'number') v[i] = 'stale';
+  }
+  // trailing absence is just the end of the series
+  for (const key of order) {
+    const v = series.get(key);
+    while (v.length && v[v.length - 1] === null) v.pop();
+  }
+  return { series, order };
+}
+
+// ---------------------------------------------------------------- promtool notation
+const fmt = (n) => String(n);
+export function compress(values) {
+  const out = [];
+  let i = 0;
+  while (i < values.length) {
+    const v = values[i];
+    if (v === 'stale') { out.push('stale'); i++; continue; }
+    if (v === null) {
+      let j = i;
+      while (j < values.length && values[j] === null) j++;
+      out.push(j - i === 1 ? '_' : `_x${j - i}`);
+      i = j;
+      continue;
+    }
+    let j = i + 1;
+    if (typeof values[j] === 'number') {
+      const d = values[j] - v;
+      while (j < values.length && typeof values[j] === 'number' && values[j] - values[j - 1] === d) j++;
+      const n = j - i - 1;
+      if (n === 0) out.push(fmt(v));
+      else if (d === 0) out.push(`${fmt(v)}x${n}`);
+      else out.push(`${fmt(v)}${d > 0 ? '+' : '-'}${fmt(Math.abs(d))}x${n}`);
+      i = j;
+      continue;
+    }
+    out.push(fmt(v));
+    i = j;
+  }
+  return out.join(' ');
+}
+
+// ---------------------------------------------------------------- annotations
+export function humanizeDuration(v) {
+  if (v === 0) return '0s';
+  if (Math.abs(v) >= 1) {
+    let sign = '';
+    if (v < 0) { sign = '-'; v = -v; }
+    const d = Math.trunc(v);
+    const seconds = d % 60, minutes = Math.trunc(d / 60) % 60, hours = Math.trunc(d / 3600) % 24, days = Math.trunc(d / 86400);
+    if (days) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
+    if (hours) return `${sign}${hours}h ${minutes}m ${seconds}s`;
+    if (minutes) return `${sign}${minutes}m ${seconds}s`;
+    return `${sign}${Number(v.toPrecision(4))}s`;
+  }
+  throw new Error(`humanizeDuration(${v}) not modelled`);
+}
+export function humanizeTimestamp(v) {
+  const t = new Date(v * 1000);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${t.getUTCFullYear()}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())} +0000 UTC`;
+}
+function humanizePercentage(v) {
+  return `${Number((v * 100).toPrecision(4))}%`;
+}
+function render(template, labels, value) {
+  return template.replace(/\{\{ ([^}]+?) \}\}/g, (_, expr) => {
+    const [src, fn] = expr.split('|').map((x) => x.trim());
+    let v;
+    if (src.startsWith('$labels.')) v = labels[src.slice(8)] ?? '';
+    else if (src === '$value') v = value;
+    else v = Number(src);
+    if (!fn) return String(v);
+    if (fn === 'humanizeDuration') return humanizeDuration(v);
+    if (fn === 'humanizeTimestamp') return humanizeTimestamp(v);
+    if (fn === 'humanizePercentage') return humanizePercentage(v);
+    throw new Error(fn);
+  });
+}
+export function expectedAlert(name, labels, value) {
+  const rule = ALERT_RULES[name];
+  if (!rule) throw new Error(`no alert ${name}`);
+  const all = { ...labels, severity: rule.labels.severity };
+  const ann = Object.fromEntries(Object.entries(rule.annotations).map(([k, t]) => [k, render(t, labels, value)]));
+  return { labels: all, annotations: ann };
+}
+
+// ---------------------------------------------------------------- YAML
+const q = (s) => `'${String(s).replace(/'/g, "''")}'`;
+export function duration(minutes) {
+  if (minutes === 0) return '0m';
+  let m = minutes;
+  const d = Math.floor(m / D); m -= d * D;
+  const h = Math.floor(m / H); m -= h * H;
+  return `${d ? `${d}d` : ''}${h ? `${h}h` : ''}${m ? `${m}m` : ''}`;
+}
+const flow = (obj) => `{ ${Object.entries(obj).map(([k, v]) => `${k}: ${/^[A-Za-z0-9_.\-:]+$/.test(String(v)) && !/^[0-9.:\-]+$/.test(String(v)) ? v : q(v)}`).join(', ')} }`;
+
+export function renderTest(s) {
+  const lines = [];
+  lines.push(`  - name: ${q(s.name)}`);
+  for (const c of s.comment ?? []) lines.push(`    # ${c}`.trimEnd());
+  lines.push(`    interval: ${s.step}m`);
+  lines.push('    input_series:');
+  const { series, order } = buildSeries(s);
+  for (const key of order) {
+    lines.push(`      - series: ${q(key)}`);
+    lines.push(`        values: ${q(compress(series.get(key)))}`);
+  }
+  lines.push('    alert_rule_test:');
+  const checks = [];
+  for (const c of s.checks.filter((x) => !x.promql)) {
+    if (c.none) for (const name of c.none) checks.push({ at: c.at, alert: name, firing: [] });
+    if (c.alert) checks.push(c);
+  }
+  // by alert (in order of first mention), then by time
+  const rank = new Map();
+  for (const c of checks) if (!rank.has(c.alert)) rank.set(c.alert, rank.size);
+  checks.sort((a, b) => rank.get(a.alert) - rank.get(b.alert) || a.at - b.at);
+  for (const c of checks) {
+    if (!c.firing.length) { lines.push(`      - { eval_time: ${duration(c.at)}, alertname: ${c.alert}, exp_alerts: [] }`); continue; }
+    lines.push(`      - eval_time: ${duration(c.at)}`);
+    lines.push(`        alertname: ${c.alert}`);
+    lines.push('        exp_alerts:');
+    for (const f of c.firing) {
+      const { value, ...labels } = f;
+      const e = expectedAlert(c.alert, labels, value);
+      lines.push(`          - exp_labels: ${flow(e.labels)}`);
+      lines.push('            exp_annotations:');
+      for (const [k, v] of Object.entries(e.annotations)) lines.push(`              ${k}: ${q(v)}`);
+    }
+  }
+  const promql = [...(s.promql ?? []), ...s.checks.filter((c) => c.promql).map((c) => c.promql)];
+  if (promql.length) {
+    lines.push('    promql_expr_test:');
+    for (const t of promql) {
+      lines.push(`      - expr: ${q(t.expr)}`);
+      lines.push(`        eval_time: ${duration(t.at)}`);
+      if (!t.samples.length) lines.push('        exp_samples: []');
+      else {
+        lines.push('        exp_samples:');
+        for (const smp of t.samples) lines.push(`          - { labels: ${q(smp.labels)}, value: ${smp.value} }`);
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
+export function renderFile(header, evaluationInterval, tests) {
+  return [
+    ...header.map((h) => `# ${h}`.trimEnd()),
+    '# Generated by test/rules/scenarios/generate.mjs (node test/rules/scenarios/generate.mjs): edit the scenarios there.',
+    'rule_files:',
+    '  - ../../config/prometheus/dbs-exporter.rules.yml',
+    '',
+    `evaluation_interval: ${evaluationInterval}`,
+    '',
+    'tests:',
+    tests.map(renderTest).join('\n\n'),
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------- scenario helpers
+/** Log backups ending every `every` minutes in [from, to]; `fail(end)` marks failed ones. */
+export function logJobs(from, to, { every = 5, fail = () => false, skip = () => false } = {}) {
+  const jobs = [];
+  for (let e = Math.ceil(from / every) * every; e <= to; e += every) {
+    if (skip(e)) continue;
+    jobs.push({ type: 'incremental', start: e - 0.5, end: e, ok: !fail(e) });
+  }
+  return jobs;
+}
+/** A full backup starting at `start` lasting `dur` minutes, growing `rate` bytes a minute (stalling from `stallAt`). */
+export function full(start, { dur = 20, ok = true, retention = D, rate = 2_147_483_648, stallAt, resumeAt, base = 1_073_741_824 } = {}) {
+  const end = start + dur;
+  const size = (m) => {
+    let grow = m - start;
+    if (stallAt !== undefined && m > stallAt) grow = stallAt - start + (resumeAt !== undefined && m >= resumeAt ? m - resumeAt + 1 : 0);
+    return base + rate * grow;
+  };
+  return { type: 'full', start, end, ok, ...(ok ? { expiry: end + retention } : {}), size };
+}
