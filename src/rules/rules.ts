@@ -115,6 +115,11 @@ function buildRuleFile(t: ThresholdText): RuleFile {
   });
   const G = t.seriesGapTolerance;
   /**
+   * A recording rule's own last value, for rules that remember: read over the gap tolerance, not
+   * the 5m instant lookback, so it holds with evaluation intervals over 5m and a Prometheus restart.
+   */
+  const remembered = (record: string) => `last_over_time(${record}[${G}])`;
+  /**
    * A timestamp DBS reported, newest of any replica, held over a gap (exporter restart, rollout);
    * and once no replica knows it any more (a restarted exporter whose lookback does not reach
    * back to it: a weekly full, a failure days ago), its last recorded value, for as long as the
@@ -122,13 +127,19 @@ function buildRuleFile(t: ThresholdText): RuleFile {
    * forgot is still the newest.
    */
   const newest = (record: string, metric: string, by = PLAN_TYPE) =>
-    `max by (${by}) (max_over_time(${metric}[${G}]))\nor (${record} and on (${PLAN}) dbs:backup_plan_status:bridged)`;
+    `max by (${by}) (max_over_time(${metric}[${G}]))\nor (${remembered(record)} and on (${PLAN}) dbs:backup_plan_status:bridged)`;
   /** A value of the running job, held while the plan's polls fail (the exporter drops it after its max staleness). */
   const heldWhilePollsFail = (record: string, current: string) =>
-    `${current}\nor (${record} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`;
+    `${current}\nor (${remembered(record)} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`;
   /** A current value: what the replicas say now, or over a gap the last they said. */
   const bridged = (agg: 'max' | 'min', metric: string, by: string) => `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`;
   const RUNNING = `on (${PLAN}) (dbs:backup_plan_status:bridged{status="running"} == 1)`;
+  /**
+   * Running, and not resumed within `seconds` (a number or a per-plan vector): a plan that was
+   * paused took no backups on purpose, so its schedule counts again from the resume.
+   */
+  const runningFor = (seconds: string) =>
+    `${RUNNING}\nunless on (${PLAN}) (time() - dbs:backup_plan_last_not_running_timestamp_seconds < ${seconds})`;
   const TARGET_DOWN = '(dbs:exporter_target_up:bridged == 0)';
   /**
    * New pages only from plans whose last poll worked (stale values must not start one); a page
@@ -144,6 +155,12 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     { record: 'dbs:backup_plan_polled:bridged', expr: bridged('max', 'dbs_exporter_plan_poll_success', PLAN) },
     { record: 'dbs:exporter_target_up:bridged', expr: bridged('min', 'dbs_exporter_target_up', 'account, region') },
     { record: 'dbs:backup_plan_running', expr: `max by (${PLAN}) (dbs_backup_plan_status{status="running"})` },
+    {
+      // When the plan was last seen in another status (paused, init...): now while it is, then
+      // kept (its own last value) for as long as the plan is listed.
+      record: 'dbs:backup_plan_last_not_running_timestamp_seconds',
+      expr: `max by (${PLAN}) (dbs:backup_plan_status:bridged{status!="running"} == 1) * 0 + time()\nor (${remembered('dbs:backup_plan_last_not_running_timestamp_seconds')} and on (${PLAN}) dbs:backup_plan_status:bridged)`,
+    },
     { record: 'dbs:backup_last_success_timestamp_seconds', expr: newest('dbs:backup_last_success_timestamp_seconds', 'dbs_backup_last_success_timestamp_seconds') },
     { record: 'dbs:backup_last_failure_timestamp_seconds', expr: newest('dbs:backup_last_failure_timestamp_seconds', 'dbs_backup_last_failure_timestamp_seconds') },
     {
@@ -183,7 +200,7 @@ function buildRuleFile(t: ThresholdText): RuleFile {
 
   const backups: AlertRule[] = [
     alert('DBSIncrementalBackupLagging', {
-      expr: gated('DBSIncrementalBackupLagging', `dbs:backup_incremental_lag_seconds > ${t.incrementalLagSeconds}\nand ${RUNNING}`),
+      expr: gated('DBSIncrementalBackupLagging', `dbs:backup_incremental_lag_seconds > ${t.incrementalLagSeconds}\nand ${runningFor(t.incrementalLagSeconds)}`),
       for: '0m',
       labels: { severity: 'warning' },
       summary: 'DBS incremental (log) backups are lagging',
@@ -192,7 +209,7 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     alert('DBSFullBackupOverdue', {
       expr: gated(
         'DBSFullBackupOverdue',
-        `dbs:backup_full_age_seconds > on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${RUNNING}\nand on (${PLAN}) dbs:backup_full_exists`,
+        `dbs:backup_full_age_seconds > on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${runningFor(`on (${PLAN}) dbs:backup_full_max_age_seconds`)}\nand on (${PLAN}) dbs:backup_full_exists`,
       ),
       for: '0m',
       labels: { severity: 'critical' },
@@ -202,7 +219,7 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     alert('DBSNoSuccessfulFullBackup', {
       expr: gated(
         'DBSNoSuccessfulFullBackup',
-        `dbs:backup_full_age_seconds > on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${RUNNING}\nunless on (${PLAN}) dbs:backup_full_exists`,
+        `dbs:backup_full_age_seconds > on (${PLAN}) group_left () dbs:backup_full_max_age_seconds\nand ${runningFor(`on (${PLAN}) dbs:backup_full_max_age_seconds`)}\nunless on (${PLAN}) dbs:backup_full_exists`,
       ),
       for: '0m',
       labels: { severity: 'critical' },

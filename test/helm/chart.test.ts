@@ -245,7 +245,7 @@ describe('chart rendered with values-full.yaml', () => {
     expect(rule.spec.groups.slice(0, -1)).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(rule.spec.groups.at(-1).name).toBe('dbs-exporter.local');
     const check = promtoolCheck(rule.spec.groups);
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 33 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 34 rules found');
     expect(check.status).toBe(0);
   });
 });
@@ -258,7 +258,7 @@ describe('PrometheusRule thresholds', () => {
     const r = render([ALL_ON]);
     expect(groups(r)).toEqual(SHIPPED_RULES.groups);
     const check = promtoolCheck(groups(r));
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 32 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 33 rules found');
     expect(check.status).toBe(0);
   });
 

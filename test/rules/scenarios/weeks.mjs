@@ -56,6 +56,34 @@ const tests = [];
   });
 }
 
+// ------------------------------------------------------------------ resumed after a long pause
+{
+  const PAUSE = 60, RESUME = 41 * H, END = 3 * D;
+  const status = (m) => (m >= PAUSE && m < RESUME ? 'pause' : 'running');
+  // Daily fulls at 17:00 UTC; none while paused (the 17:00 of day 1 falls in the pause), then day 2's.
+  const fulls = (p) => dailyFulls(-12, 2, { at: 17 * H, except: { 0: 'skip', 1: 'skip' } });
+  const resumes = plan('dbsw4resume4crm', { status, jobs: [...fulls(), ...logJobs(PRE, PAUSE), ...logJobs(RESUME + 10, END)] });
+  const silentLogs = plan('dbsw5resume2erp', { status, jobs: [...fulls(), ...logJobs(PRE, PAUSE)] });
+  const nr = (p) => ({ ...labels(p), status: 'pause', value: 1 });
+  tests.push({
+    name: 'plans paused for 40h and resumed: no lag or overdue page on resume (the schedule counts again from the resume); log backups that do not restart page 2h after the resume',
+    comment: [
+      `Both plans: paused ${hm(PAUSE)}-${hm(RESUME)}, daily fulls at 17:00 UTC (none during the pause, so the newest is 31h old at the resume`,
+      'and over 36h old from 18h20m on: only overdue if counted from before the pause), the next at 2d17h. dbsw4resume4crm: log backups',
+      `resume ${hm(RESUME + 10)}. dbsw5resume2erp: log backups never resume: DBSIncrementalBackupLagging 2h after the last evaluation that saw it paused (${hm(RESUME + 2 * H - 10)}).`,
+    ],
+    step: 5, minutes: END,
+    instances: [{ ...A, processes: [{ from: 0, to: END, lookbackFrom: PRE }] }],
+    targets: [ACC], plans: [resumes, silentLogs],
+    checks: [
+      ...span('DBSBackupPlanNotRunning', PAUSE + 30, RESUME - 10, () => [nr(resumes), nr(silentLogs)], { step: 10 }),
+      ...span('DBSIncrementalBackupLagging', RESUME + 2 * H - 10, END, (at) => [{ ...labels(silentLogs, 'incremental'), value: (at - PAUSE) * 60 }], { step: 10, after: false }),
+      ...[RESUME, RESUME + 10, RESUME + H, RESUME + 2 * H].flatMap((at) => ['DBSFullBackupOverdue', 'DBSNoSuccessfulFullBackup'].map((alert) => ({ at, alert, firing: [] }))),
+      only(END, 'DBSBackupPlanNotRunning', 'DBSIncrementalBackupLagging'),
+    ],
+  });
+}
+
 writeFileSync(new URL('../weeks.test.yml', import.meta.url), renderFile([
   'promtool unit tests of the shipped rules over long stretches, with every series at 5 minutes and the rules',
   'evaluated every 10 minutes (a week in a few seconds): a healthy week of daily and weekly fulls, and how long a',
