@@ -227,10 +227,15 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       description: `DBS lists no restorable full backup of ${WHERE}, and none has succeeded in the {{ $value | humanizeDuration }} the exporter can see (since its lookback or the plan's creation). Without a full backup there is nothing to restore.`,
     }),
     alert('DBSBackupJobFailed', {
+      // After the window, only a failure that is still the newest outcome of a running plan's
+      // backups pages: not one of a paused plan (NotRunning says it), nor of log backups switched off.
       expr: [
         `dbs:backup_last_failure_timestamp_seconds > time() - ${t.jobFailedWindowSeconds}`,
-        'or dbs:backup_last_failure_timestamp_seconds > dbs:backup_last_success_timestamp_seconds',
-        'or dbs:backup_last_failure_timestamp_seconds unless dbs:backup_last_success_timestamp_seconds',
+        'or (',
+        '  dbs:backup_last_failure_timestamp_seconds > dbs:backup_last_success_timestamp_seconds',
+        '  or dbs:backup_last_failure_timestamp_seconds unless dbs:backup_last_success_timestamp_seconds',
+        `) and ${RUNNING}`,
+        `unless on (${PLAN_TYPE}) label_replace(max by (${PLAN}) (last_over_time(dbs_backup_plan_log_backup_enabled[${G}])) == 0, "backup_type", "incremental", "", "")`,
       ].join('\n'),
       for: '0m',
       labels: { severity: 'warning' },

@@ -93,6 +93,22 @@ const disruptions = (R, P, O, OE) => `Exporter restart at ${hm(R)} (2 failed scr
   });
 }
 {
+  const OFF = 40, END = 150;
+  const p = plan('dbs6log5off', { logEnabled: (m) => m < OFF, jobs: [...dailyFulls(-12, 0), ...logJobs(PRE, 30, { fail: (e) => e === 30 })] });
+  const paused = plan('dbs6log6pause', { status: (m) => (m >= OFF ? 'pause' : 'running'), jobs: [...dailyFulls(-12, 0), ...logJobs(PRE, 30, { fail: (e) => e === 30 })] });
+  tests.push({
+    name: 'the last log backup failed, then log backup is switched off (or the plan paused): DBSBackupJobFailed for the hour after it ended, not for ever',
+    comment: [`The log backups of both plans stop with a failed one ending at 00:30. At ${hm(OFF)} dbs6log5off has EnableBackupLog switched off, dbs6log6pause is paused (DBSBackupPlanNotRunning 30m later).`],
+    step: 1, minutes: END,
+    instances: [{ ...A, processes: [{ from: 0, to: END, lookbackFrom: PRE }] }], targets: [ACC], plans: [p, paused],
+    checks: [
+      ...span('DBSBackupJobFailed', 30, 89, () => [{ ...labels(p, 'incremental'), value: T(30) }, { ...labels(paused, 'incremental'), value: T(30) }]),
+      ...span('DBSBackupPlanNotRunning', OFF + 30, END, () => [{ ...labels(paused), status: 'pause', value: 1 }], { after: false }),
+      only(END, 'DBSBackupJobFailed', 'DBSBackupPlanNotRunning'),
+    ],
+  });
+}
+{
   const END = 41;
   const p = plan('dbs6log4pay', { jobs: [...dailyFulls(-12, 0), ...logJobs(PRE, END, { fail: (e) => e === -20 })] });
   tests.push({

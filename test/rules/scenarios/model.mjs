@@ -6,7 +6,7 @@
  * A scenario: `step` (minutes between scrapes), `minutes` (its length), `instances` (an exporter pod:
  * `instance`, `pod`, `processes` [{ from, to, lookbackFrom? }] that serve in turn, `removedAt` when its
  * scrape target goes away), `targets` ({ account, region, down: [[from, to]] } when the plan list
- * fails), `plans` ({ id, account, region, status, listed(m), interval, created, logEnabled, pollDown,
+ * fails), `plans` ({ id, account, region, status, listed(m), interval, created, logEnabled (or logEnabled(m)), pollDown,
  * jobs }), `requests` (API counters), `checks` (alert tests and PromQL tests).
  *
  * The exporter as modelled: a process's first poll of a plan reads LOOKBACK back (or from
@@ -74,7 +74,8 @@ function processValues(s, inst, p, m, out) {
     for (const st of STATUSES) put('dbs_backup_plan_status', { ...pl, status: st }, st === status ? 1 : 0);
     if (plan.interval !== undefined) put('dbs_backup_plan_full_backup_interval_seconds', pl, plan.interval);
     put('dbs_backup_plan_create_timestamp_seconds', pl, sec(plan.created));
-    if (plan.logEnabled !== undefined) put('dbs_backup_plan_log_backup_enabled', pl, plan.logEnabled ? 1 : 0);
+    const logEnabled = typeof plan.logEnabled === 'function' ? plan.logEnabled(d) : plan.logEnabled;
+    if (logEnabled !== undefined) put('dbs_backup_plan_log_backup_enabled', pl, logEnabled ? 1 : 0);
     const rs = restorableStart(plan, d);
     if (rs !== undefined) put('dbs_backup_plan_restorable_start_timestamp_seconds', pl, sec(rs));
     // job listings: last good poll, first good poll
