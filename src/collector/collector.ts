@@ -140,8 +140,11 @@ export class Collector {
             const error = err instanceof DbsApiError ? err : classifyThrown(err, 'poll');
             report.planFailures += 1;
             report.errors.push({ account: target.account, planId: detail.BackupPlanId, errorClass: error.errorClass, code: error.code, message: error.message });
+            // Deleted after the plan list named it: gone now, as the next discovery would say,
+            // rather than a plan whose polls fail.
+            if (error.errorClass === 'not_found') runtime.plans.delete(detail.BackupPlanId);
             // The job listings failed but the plan list answered: status and info are fresh anyway.
-            if (previous) runtime.plans.set(detail.BackupPlanId, { ...previous, info: keepPlanInfo(previous.info, planInfoFromDetail(detail)), lastPollOk: false, lastPollAttemptMs: pollNow });
+            else if (previous) runtime.plans.set(detail.BackupPlanId, { ...previous, info: keepPlanInfo(previous.info, planInfoFromDetail(detail)), lastPollOk: false, lastPollAttemptMs: pollNow });
             else {
               // Never polled successfully: it still shows up, with poll success 0 and no values.
               runtime.plans.set(detail.BackupPlanId, {

@@ -724,6 +724,11 @@ export interface SummaryView {
   succeededBytesTotal: number;
 }
 
+function stalledLonger(a: TrackedJob, b: TrackedJob): boolean {
+  if (a.lastProgressMs !== b.lastProgressMs) return a.lastProgressMs < b.lastProgressMs;
+  return (a.startMs ?? Infinity) < (b.startMs ?? Infinity);
+}
+
 export function summarise(state: BackupTypeState, nowMs: number): BackupTypeSummary {
   return summariseUntil(state, nowMs).summary;
 }
@@ -747,9 +752,10 @@ export function summariseUntil(state: BackupTypeState, nowMs: number): { summary
       v[AT_SET_BYTES + storage]! += job.sizeBytes;
       if (job.expiryMs !== undefined && job.expiryMs < validUntilMs) validUntilMs = job.expiryMs;
     }
-    // Of several running jobs, report the one that has gone longest without progress:
-    // a stall must not hide behind a newer job that is moving.
-    if (job.state === 'running' && (running === undefined || job.lastProgressMs < running.lastProgressMs)) running = job;
+    // Of several running jobs, report the one that has gone longest without progress: a stall
+    // must not hide behind a newer job that is moving. Ties (a process's first sight of both)
+    // go to the one that started first, so a restarted exporter reports the same job.
+    if (job.state === 'running' && (running === undefined || stalledLonger(job, running))) running = job;
   }
   validUntilMs = Math.min(validUntilMs, state.archive.addTo(v, nowMs, AT_JOBS, AT_SETS, AT_SET_BYTES));
   putOutcome(v, AT_LAST, state.lastSuccess);

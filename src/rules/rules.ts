@@ -128,9 +128,16 @@ function buildRuleFile(t: ThresholdText): RuleFile {
    */
   const newest = (record: string, metric: string, by = PLAN_TYPE) =>
     `max by (${by}) (max_over_time(${metric}[${G}]))\nor (${remembered(record)} and on (${PLAN}) dbs:backup_plan_status:bridged)`;
-  /** A value of the running job, held while the plan's polls fail (the exporter drops it after its max staleness). */
-  const heldWhilePollsFail = (record: string, current: string) =>
-    `${current}\nor (${remembered(record)} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`;
+  /**
+   * A value of the running job: held while the plan's polls fail (the exporter drops it after its
+   * max staleness), and over a gap while no replica exports the plan; not once the job has ended.
+   */
+  const runningJob = (record: string, metric: string) =>
+    [
+      `max by (${PLAN_TYPE}) (${metric})`,
+      `or (${remembered(record)} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`,
+      `or (max by (${PLAN_TYPE}) (last_over_time(${metric}[${G}])) unless on (${PLAN}) dbs_exporter_plan_poll_success)`,
+    ].join('\n');
   /** A current value: what the replicas say now, or over a gap the last they said. */
   const bridged = (agg: 'max' | 'min', metric: string, by: string) => `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`;
   const RUNNING = `on (${PLAN}) (dbs:backup_plan_status:bridged{status="running"} == 1)`;
@@ -142,11 +149,12 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     `${RUNNING}\nunless on (${PLAN}) (time() - dbs:backup_plan_last_not_running_timestamp_seconds < ${seconds})`;
   const TARGET_DOWN = '(dbs:exporter_target_up:bridged == 0)';
   /**
-   * New pages only from plans whose last poll worked (stale values must not start one); a page
+   * New pages only from plans whose last poll worked, as the exporter says now (values frozen
+   * by failing polls, or held over a gap with no exporter scraped, must not start one); a page
    * already firing goes on while polls fail, for as long as the outage lasts.
    */
   const gated = (name: string, condition: string) =>
-    `(\n${condition}\n) and on (${PLAN}) (dbs:backup_plan_polled:bridged == 1)\nor (\n${condition}\n) and on (${PLAN}) ALERTS{alertname="${name}", alertstate="firing"}`;
+    `(\n${condition}\n) and on (${PLAN}) (max by (${PLAN}) (dbs_exporter_plan_poll_success) == 1)\nor (\n${condition}\n) and on (${PLAN}) ALERTS{alertname="${name}", alertstate="firing"}`;
 
   // Rules in a group run in order and see this evaluation's values; groups run concurrently,
   // so everything an alert reads is recorded in its own group, just before it.
@@ -186,11 +194,8 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       record: 'dbs:backup_full_exists',
       expr: `max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"}) * 0 + 1\nor max by (${PLAN}) (last_over_time(dbs_backup_plan_restorable_start_timestamp_seconds[${G}])) * 0 + 1`,
     },
-    { record: 'dbs:backup_running_size_bytes', expr: heldWhilePollsFail('dbs:backup_running_size_bytes', `max by (${PLAN_TYPE}) (dbs_backup_running_size_bytes)`) },
-    {
-      record: 'dbs:backup_running_since_timestamp_seconds',
-      expr: heldWhilePollsFail('dbs:backup_running_since_timestamp_seconds', `max by (${PLAN_TYPE}) (last_over_time(dbs_backup_running_since_timestamp_seconds[${G}]))`),
-    },
+    { record: 'dbs:backup_running_size_bytes', expr: runningJob('dbs:backup_running_size_bytes', 'dbs_backup_running_size_bytes') },
+    { record: 'dbs:backup_running_since_timestamp_seconds', expr: runningJob('dbs:backup_running_since_timestamp_seconds', 'dbs_backup_running_since_timestamp_seconds') },
     { record: 'dbs:backup_full_expiry_timestamp_seconds', expr: newest('dbs:backup_full_expiry_timestamp_seconds', 'dbs_backup_last_success_expiry_timestamp_seconds{backup_type="full"}', PLAN) },
     {
       record: 'dbs:backup_full_last_start_timestamp_seconds',
@@ -247,7 +252,7 @@ function buildRuleFile(t: ThresholdText): RuleFile {
         'DBSBackupJobStalled',
         [
           `time() - dbs:backup_running_since_timestamp_seconds > ${t.stallSeconds}`,
-          `and on (${PLAN_TYPE}) (last_over_time(dbs:backup_running_size_bytes[${G}]) == last_over_time(dbs:backup_running_size_bytes[${G}] offset ${t.stallSeconds}s))`,
+          `and on (${PLAN_TYPE}) (dbs:backup_running_size_bytes == last_over_time(dbs:backup_running_size_bytes[${G}] offset ${t.stallSeconds}s))`,
           `and on (${PLAN_TYPE}) (max_over_time(dbs:backup_running_size_bytes[${t.stallSeconds}s]) == min_over_time(dbs:backup_running_size_bytes[${t.stallSeconds}s]))`,
         ].join('\n'),
       ),

@@ -134,6 +134,12 @@ describe('running job summary', () => {
     s = mergeJobs(s, [job('stuck', 'running', T0 + 1000, { sizeBytes: 10 }), job('fresh', 'running', T0 + 5000, { sizeBytes: 9 })], ctx(T0 + 9000));
     expect(summarise(s, T0 + 9000).running).toEqual({ sinceMs: T0 + 1000, lastProgressMs: T0 + 2000, sizeBytes: 10 });
   });
+
+  it('on a first poll (a restarted exporter sees every job for the first time) reports the job that started first', () => {
+    // DBS lists newest first: the moving job comes before the stuck one.
+    const s = mergeJobs(undefined, [job('moving', 'running', T0 + 5000, { sizeBytes: 9 }), job('stuck', 'running', T0 + 1000, { sizeBytes: 10 })], ctx(T0 + 9000));
+    expect(summarise(s, T0 + 9000).running).toEqual({ sinceMs: T0 + 1000, lastProgressMs: T0 + 9000, sizeBytes: 10 });
+  });
 });
 
 describe('archived jobs', () => {

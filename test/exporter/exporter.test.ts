@@ -416,6 +416,26 @@ describe('exporter against the simulator', () => {
     expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbslog'))).toBe((T0 - 5 * HOUR) / 1000);
   });
 
+  it('a plan deleted between the plan list and its backup listings (Param.NotFound) is gone at once, not a plan whose polls fail', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    const other = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsgone', createdAt: T0 - HOUR });
+    other.fleet.addPlan({ id: 'dbskeep', createdAt: T0 - HOUR });
+    const exporter = exporterFor([{ name: 'prod', sim }, { name: 'staging', sim: other }], clock);
+    await exporter.runCycle();
+    expect(valueOf(await scrape(exporter), 'dbs_exporter_plan_poll_success', plan('dbsgone'))).toBe(1);
+    // What DBS answers for a plan it no longer has, while its plan list (read a moment earlier) still names it.
+    sim.faults.set({ kind: 'successFalse', errCode: 'Param.NotFound', errMessage: 'The specified parameter BackupPlanId value dbsgone is not valid.', action: 'DescribeFullBackupList' });
+    clock.advance(MIN);
+    await exporter.runCycle();
+    const m = await scrape(exporter);
+    expect(m.filter((s) => s.labels.backup_plan_id === 'dbsgone')).toEqual([]);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbskeep', 'staging'))).toBe(1);
+    expect(valueOf(m, 'dbs_exporter_target_up', { account: 'prod' })).toBe(1);
+    expect(valueOf(m, 'dbs_exporter_poll_errors_total', { account: 'prod', scope: 'plan', code: 'not_found' })).toBe(1);
+  });
+
   it('a plan that leaves the plan selection (paused out of a status filter) is marked excluded, not gone', async () => {
     const clock = new ManualClock(T0);
     const sim = await emptySimulator(clock);
