@@ -262,6 +262,18 @@ const disruptions = (R, P, O, OE) => `Exporter restart at ${hm(R)} (2 failed scr
   });
 }
 
+{
+  const END = 120;
+  const p = plan('dbsc2pause4erp', { jobs: [...dailyFulls(-12, -1, { at: 10 }), full(10, { dur: 60, stallAt: 15 }), ...logJobs(PRE, END)] });
+  tests.push({
+    name: 'a full that stood still for 55 minutes and then finished: no stall page (an ended job is not held as running)',
+    comment: ['Today\'s full runs 00:10-01:10 and its size does not change from 00:15 on: under 1h unchanged while it runs.'],
+    step: 1, minutes: END,
+    instances: [{ ...A, processes: [{ from: 0, to: END, lookbackFrom: PRE }] }], targets: [ACC], plans: [p],
+    checks: [...[70, 75, 80, 85].map((at) => ({ at, alert: 'DBSBackupJobStalled', firing: [] })), only(END)],
+  });
+}
+
 // ------------------------------------------------------------------ restore window
 {
   const F = 31, FIXED = 220, END = 221;
