@@ -294,16 +294,19 @@ function buildRuleFile(t: ThresholdText): RuleFile {
     }),
     alert('DBSBackupPlanDisappeared', {
       // A new page only while its account's plan list works and no exporter instance is down (a
-      // plan missing then may just be unseen); one already firing goes on through both.
+      // plan missing then may just be unseen); one already firing goes on through both. A plan
+      // the exporter's selection now leaves out (dbs_exporter_plan_excluded) is not gone.
       expr: [
         '(',
         `max_over_time(dbs:backup_plan_running[${t.planDisappearedWindow}]) == 1`,
         `unless on (${PLAN}) dbs:backup_plan_status:bridged`,
+        `unless on (${PLAN}) max by (${PLAN}) (last_over_time(dbs_exporter_plan_excluded[${G}]))`,
         `) and on (account, region) (dbs:exporter_target_up:bridged == 1)`,
         `unless on () (max(up{${t.exporterJobSelector}} == 0))`,
         'or (',
         `max_over_time(dbs:backup_plan_running[${t.planDisappearedWindow}]) == 1`,
         `unless on (${PLAN}) dbs:backup_plan_status:bridged`,
+        `unless on (${PLAN}) max by (${PLAN}) (last_over_time(dbs_exporter_plan_excluded[${G}]))`,
         `) and on (${PLAN}) ALERTS{alertname="DBSBackupPlanDisappeared", alertstate="firing"}`,
       ].join('\n'),
       for: '0m',

@@ -1,7 +1,7 @@
 /** Plan statuses, plans leaving the plan list, and the no-page restart and rollout (test/rules/lifecycle.test.yml). */
 import { writeFileSync } from 'node:fs';
 import { D, H, logJobs, renderFile } from './model.mjs';
-import { ACC, PRE, exporters, dailyFulls, plan, labels, others } from './fleet.mjs';
+import { A, ACC, PRE, exporters, dailyFulls, plan, labels, others } from './fleet.mjs';
 import { hm, span, only } from './checks.mjs';
 
 const tests = [];
@@ -110,6 +110,20 @@ const tests = [];
       ...span('DBSBackupPlanNotRunning', 30, GONE + 14, () => [{ ...labels(pausedGone), status: 'pause', value: 1 }]),
       only(END, 'DBSBackupPlanDisappeared', 'DBSExporterTargetDown', 'DBSBackupPlanNotRunning'),
     ],
+  });
+}
+
+// ------------------------------------------------------------------ left out by the plan selection
+{
+  const PAUSE = 20, R = 40, END = 120;
+  // plans: { include: { statuses: [running] } }: once paused, the plan is listed but not selected.
+  const p = plan('dbsh4filtered', { status: (m) => (m >= PAUSE ? 'pause' : 'running'), excluded: (m) => m >= PAUSE, jobs: [...dailyFulls(-12, -1, { at: 12 * H }), ...logJobs(PRE, END)] });
+  tests.push({
+    name: 'a running plan paused out of a status filter (dbs_exporter_plan_excluded): no DBSBackupPlanDisappeared, also across a restart',
+    comment: [`dbsh4filtered is paused at ${hm(PAUSE)}; the exporter selects only running plans, so from then on it exports only dbs_exporter_plan_excluded for it. Restart at ${hm(R)}.`],
+    step: 1, minutes: END,
+    instances: [{ ...A, processes: [{ from: 0, to: R - 1, lookbackFrom: PRE }, { from: R + 2, to: END }] }], targets: [ACC], plans: [p],
+    checks: [...[PAUSE + 16, R + 1, R + 5, END].map((at) => ({ at, alert: 'DBSBackupPlanDisappeared', firing: [] })), only(END)],
   });
 }
 

@@ -6,7 +6,7 @@
  * A scenario: `step` (minutes between scrapes), `minutes` (its length), `instances` (an exporter pod:
  * `instance`, `pod`, `processes` [{ from, to, lookbackFrom? }] that serve in turn, `removedAt` when its
  * scrape target goes away), `targets` ({ account, region, down: [[from, to]] } when the plan list
- * fails), `plans` ({ id, account, region, status, listed(m), interval, created, logEnabled (or logEnabled(m)), pollDown,
+ * fails), `plans` ({ id, account, region, status, listed(m), excluded(m), interval, created, logEnabled (or logEnabled(m)), pollDown,
  * jobs }), `requests` (API counters), `checks` (alert tests and PromQL tests).
  *
  * The exporter as modelled: a process's first poll of a plan reads LOOKBACK back (or from
@@ -69,6 +69,11 @@ function processValues(s, inst, p, m, out) {
     let d;
     for (let x = m; x >= p.from; x -= s.step) if (targetOk(s, plan.account, plan.region, x)) { d = x; break; }
     if (d === undefined || !listed(plan, d)) continue;
+    // Listed, but left out by the exporter's plan selection (e.g. a status filter): only the marker.
+    if (plan.excluded?.(d)) {
+      put('dbs_exporter_plan_excluded', pl, 1);
+      continue;
+    }
     put('dbs_exporter_plan_poll_success', pl, pollOk(s, plan, m) ? 1 : 0);
     const status = statusAt(plan, d);
     for (const st of STATUSES) put('dbs_backup_plan_status', { ...pl, status: st }, st === status ? 1 : 0);
