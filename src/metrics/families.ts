@@ -71,6 +71,21 @@ export function covers(family: FamilyDef, plan: PlanSnapshot): boolean {
 /** The value of a `collectSince` sample at nowMs. */
 export const elapsedSeconds = (nowMs: number, sinceMs: number): number => Math.max(0, seconds(nowMs - sinceMs));
 
+/** A family with one optional value per plan, from what the plan list says. */
+function perPlan(name: string, help: string, value: (info: PlanSnapshot['info']) => number | undefined): FamilyDef {
+  return {
+    name,
+    type: 'gauge',
+    help,
+    labelNames: [],
+    scope: 'listed',
+    collect(plan, _now, emit) {
+      const v = value(plan.info);
+      if (v !== undefined) emit(v);
+    },
+  };
+}
+
 /** A family with one optional value per plan and backup type. */
 function perType(
   name: string,
@@ -153,56 +168,25 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
       if (!(BACKUP_PLAN_STATUSES as readonly string[]).includes(plan.info.status)) emit(1, { status: plan.info.status || 'unknown' });
     },
   },
-  {
-    name: 'dbs_backup_plan_restorable_start_timestamp_seconds',
-    type: 'gauge',
-    help: 'Earliest point in time the plan can restore to (DescribeBackupPlanList BeginTimestampForRestore), Unix seconds.',
-    labelNames: [],
-    scope: 'listed',
-    collect(plan, _now, emit) {
-      if (plan.info.restorableStartMs !== undefined) emit(seconds(plan.info.restorableStartMs));
-    },
-  },
-  {
-    name: 'dbs_backup_plan_restorable_end_timestamp_seconds',
-    type: 'gauge',
-    help: 'Latest point in time the plan can restore to (DescribeBackupPlanList EndTimestampForRestore), Unix seconds.',
-    labelNames: [],
-    scope: 'listed',
-    collect(plan, _now, emit) {
-      if (plan.info.restorableEndMs !== undefined) emit(seconds(plan.info.restorableEndMs));
-    },
-  },
-  {
-    name: 'dbs_backup_plan_full_backup_interval_seconds',
-    type: 'gauge',
-    help: "Longest gap between two scheduled full backups, from the weekdays in the plan's BackupPeriod (DescribeBackupPlanList).",
-    labelNames: [],
-    scope: 'listed',
-    collect(plan, _now, emit) {
-      if (plan.info.fullIntervalSeconds !== undefined) emit(plan.info.fullIntervalSeconds);
-    },
-  },
-  {
-    name: 'dbs_backup_plan_create_timestamp_seconds',
-    type: 'gauge',
-    help: 'When the plan was created (DescribeBackupPlanList BackupPlanCreateTime), Unix seconds.',
-    labelNames: [],
-    scope: 'listed',
-    collect(plan, _now, emit) {
-      if (plan.info.createdMs !== undefined) emit(seconds(plan.info.createdMs));
-    },
-  },
-  {
-    name: 'dbs_backup_plan_log_backup_enabled',
-    type: 'gauge',
-    help: 'Whether the plan takes incremental (log) backups (DescribeBackupPlanList EnableBackupLog): 1 or 0; absent when DBS does not say.',
-    labelNames: [],
-    scope: 'listed',
-    collect(plan, _now, emit) {
-      if (plan.info.logBackupEnabled !== undefined) emit(plan.info.logBackupEnabled ? 1 : 0);
-    },
-  },
+  perPlan('dbs_backup_plan_restorable_start_timestamp_seconds', 'Earliest point in time the plan can restore to (DescribeBackupPlanList BeginTimestampForRestore), Unix seconds.', (i) =>
+    i.restorableStartMs !== undefined ? seconds(i.restorableStartMs) : undefined,
+  ),
+  perPlan('dbs_backup_plan_restorable_end_timestamp_seconds', 'Latest point in time the plan can restore to (DescribeBackupPlanList EndTimestampForRestore), Unix seconds.', (i) =>
+    i.restorableEndMs !== undefined ? seconds(i.restorableEndMs) : undefined,
+  ),
+  perPlan(
+    'dbs_backup_plan_full_backup_interval_seconds',
+    "Longest gap between two scheduled full backups, from the weekdays in the plan's BackupPeriod (DescribeBackupPlanList).",
+    (i) => i.fullIntervalSeconds,
+  ),
+  perPlan('dbs_backup_plan_create_timestamp_seconds', 'When the plan was created (DescribeBackupPlanList BackupPlanCreateTime), Unix seconds.', (i) =>
+    i.createdMs !== undefined ? seconds(i.createdMs) : undefined,
+  ),
+  perPlan(
+    'dbs_backup_plan_log_backup_enabled',
+    'Whether the plan takes incremental (log) backups (DescribeBackupPlanList EnableBackupLog): 1 or 0; absent when DBS does not say.',
+    (i) => (i.logBackupEnabled === undefined ? undefined : i.logBackupEnabled ? 1 : 0),
+  ),
   {
     name: 'dbs_backup_history_start_timestamp_seconds',
     type: 'gauge',
