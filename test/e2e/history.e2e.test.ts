@@ -38,6 +38,9 @@ const RULES = renderRules({
   pollFailingFor: '3s',
   exporterDownFor: '5s',
   planDisappearedWindow: '2m',
+  // Longer than the exporter's longest pause after Throttling (30 s), so the window always holds requests.
+  throttledWindow: '40s',
+  throttledFor: '3s',
   exporterJobSelector: `job="${JOB}"`,
 });
 
@@ -270,4 +273,15 @@ describe('incidents that need days of DBS history, planted in the simulator', ()
     const unhealthy = (await prometheus!.rules()).filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
     expect(unhealthy).toEqual([]);
   }, 45_000);
+
+  it('DBS throttling every request: DBSExporterThrottled and DBSExporterTargetDown for the account, the backup pages hold; both end once it stops', async () => {
+    sim.faults.set({ kind: 'throttle' });
+    const throttled = [...FINAL, 'DBSExporterTargetDown account=prod', 'DBSExporterThrottled account=prod'];
+    const during = await expectFiring(throttled, 45_000);
+    for (const k of FINAL) expect([k, byKey(during, k).activeAt]).toEqual([k, byKey(firstSet, k).activeAt]);
+    sim.faults.clear();
+    // The exporter may still be in its pause after the last Throttling answer (at most 30 s).
+    const after = await expectFiring(FINAL, 75_000);
+    for (const k of FINAL) expect([k, byKey(after, k).activeAt]).toEqual([k, byKey(firstSet, k).activeAt]);
+  }, 150_000);
 });
