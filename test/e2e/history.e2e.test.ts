@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExporter, runExporter } from '../../src/exporter.js';
 import { renderRules } from '../../src/rules/rules.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { type AlertSample, alertKey, expectFiring as expectFiringOf, firingAlerts as firingAlertsOf, sampleAlerts, sleep, sorted, until } from '../support/alerts.js';
 import { type PrometheusAlert, PrometheusServer } from '../support/prometheus.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
@@ -55,13 +56,6 @@ const NO_LOG_LAG = 'DBSIncrementalBackupLagging dbsnolog incremental';
 const INITIAL = [OVERDUE, NO_FULL, AT_RISK, INIT, LOG_FAILED, LOG_FAIL_LAG, NO_LOG_LAG];
 const FINAL = INITIAL.filter((k) => k !== OVERDUE && k !== INIT);
 
-function key(labels: Record<string, string>): string {
-  const who = labels.backup_plan_id ?? (labels.instance ? `instance=${labels.instance}` : labels.account ? `account=${labels.account}` : undefined);
-  return [labels.alertname, who, labels.backup_type, labels.status].filter((p) => p !== undefined).join(' ');
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sorted = (keys: readonly string[]) => [...keys].sort();
 const nowSeconds = () => Date.now() / 1000;
 
 let sim: Simulator;
@@ -87,54 +81,19 @@ async function startExporter(listenPort: number): Promise<RunningExporter> {
   });
 }
 
-async function until(what: string, check: () => Promise<unknown>, timeoutMs = 30_000, pollMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await check();
-      if (last === true) return;
-    } catch (err) {
-      last = err instanceof Error ? err.message : err;
-    }
-    await sleep(pollMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
-
-async function firingAlerts(): Promise<PrometheusAlert[]> {
-  return (await prometheus!.alerts()).filter((a) => a.state === 'firing');
-}
-
-/** Until the firing alerts are exactly `expected` (then asserts it); returns them. */
-async function expectFiring(expected: readonly string[], timeoutMs = 30_000): Promise<PrometheusAlert[]> {
-  const want = sorted(expected);
-  let got: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    got = sorted((await firingAlerts()).map((a) => key(a.labels)));
-    if (JSON.stringify(got) === JSON.stringify(want)) break;
-    await sleep(250);
-  }
-  expect(got).toEqual(want);
-  return firingAlerts();
-}
-
-interface Sample {
-  firing: string[];
-  activeAt: Record<string, string>;
-}
+const key = alertKey;
+const firingAlerts = () => firingAlertsOf(prometheus!);
+const expectFiring = (expected: readonly string[], timeoutMs?: number) => expectFiringOf(prometheus!, expected, timeoutMs);
 
 /** Samples the firing alerts every 500 ms until `done` resolves. */
-async function sampleWhile(done: Promise<unknown>): Promise<Sample[]> {
-  const samples: Sample[] = [];
+async function sampleWhile(done: Promise<unknown>): Promise<AlertSample[]> {
+  const samples: AlertSample[] = [];
   let finished = false;
   void done.finally(() => {
     finished = true;
   });
   while (!finished) {
-    const alerts = await firingAlerts();
-    samples.push({ firing: sorted(alerts.map((a) => key(a.labels))), activeAt: Object.fromEntries(alerts.map((a) => [key(a.labels), a.activeAt])) });
+    samples.push(await sampleAlerts(prometheus!));
     await sleep(500);
   }
   await done;

@@ -25,6 +25,7 @@ import { type RunningExporter, runExporter } from '../../src/exporter.js';
 import { renderRules } from '../../src/rules/rules.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { freePort } from '../cli/cli-process.js';
+import { type AlertSample, alertKey, expectFiring as expectFiringOf, sampleAlerts, sleep, sorted, until } from '../support/alerts.js';
 import { type PrometheusAlert, PrometheusServer } from '../support/prometheus.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
@@ -68,14 +69,7 @@ const pollFailing = (plan: string) => `DBSExporterPlanPollFailing ${plan}`;
 const exporterDown = (r: Replica) => `DBSExporterDown instance=${r.address}`;
 
 
-/** alertname, then the plan (or instance, or account), then backup_type / status. */
-function key(labels: Record<string, string>): string {
-  const who = labels.backup_plan_id ?? (labels.instance ? `instance=${labels.instance}` : labels.account ? `account=${labels.account}` : undefined);
-  return [labels.alertname, who, labels.backup_type, labels.status].filter((p) => p !== undefined).join(' ');
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const sorted = (keys: readonly string[]) => [...keys].sort();
+const key = alertKey;
 const sortedBy = <T>(items: readonly T[], by: (item: T) => string) => [...items].sort((a, b) => by(a).localeCompare(by(b)));
 const nowSeconds = () => Date.now() / 1000;
 
@@ -217,42 +211,9 @@ async function rollout(old: Replica, newPod: string): Promise<Replica> {
   return next;
 }
 
-/** Poll until `check` returns true; the last other value goes into the timeout message. */
-async function until(what: string, check: () => Promise<unknown>, timeoutMs = 30_000, pollMs = 250): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      last = await check();
-      if (last === true) return;
-    } catch (err) {
-      last = err instanceof Error ? err.message : err;
-    }
-    await sleep(pollMs);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
-}
-
-async function firingAlerts(): Promise<PrometheusAlert[]> {
-  return (await prometheus.alerts()).filter((a) => a.state === 'firing');
-}
-
-async function firing(): Promise<string[]> {
-  return sorted((await firingAlerts()).map((a) => key(a.labels)));
-}
-
 /** Until the firing alerts are exactly `expected` (then asserts it); returns them. */
 async function expectFiring(expected: readonly string[], timeoutMs = 30_000): Promise<PrometheusAlert[]> {
-  const want = sorted(expected);
-  let got: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    got = await firing();
-    if (JSON.stringify(got) === JSON.stringify(want)) break;
-    await sleep(250);
-  }
-  expect(got).toEqual(want);
-  const alerts = await firingAlerts();
+  const alerts = await expectFiringOf(prometheus, expected, timeoutMs);
   // Aggregated by plan: no alert carries a replica's identity (DBSExporterDown is about one).
   for (const a of alerts) {
     const identity = a.labels.alertname === 'DBSExporterDown' ? [a.labels.pod] : [a.labels.pod, a.labels.instance, a.labels.job];
@@ -273,11 +234,7 @@ async function expectRulesHealthy(): Promise<void> {
   expect(unhealthy).toEqual([]);
 }
 
-interface Sample {
-  at: number;
-  firing: string[];
-  activeAt: Record<string, string>;
-}
+type Sample = AlertSample;
 
 interface Watcher {
   stop(): Promise<Sample[]>;
@@ -289,12 +246,7 @@ function watch(): Watcher {
   let running = true;
   const loop = (async () => {
     while (running) {
-      const alerts = await firingAlerts();
-      samples.push({
-        at: Date.now(),
-        firing: sorted(alerts.map((a) => key(a.labels))),
-        activeAt: Object.fromEntries(alerts.map((a) => [key(a.labels), a.activeAt])),
-      });
+      samples.push(await sampleAlerts(prometheus));
       await sleep(500);
     }
   })();
