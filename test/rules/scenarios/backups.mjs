@@ -1,6 +1,6 @@
 /** Backup incidents (test/rules/backups.test.yml), each through a restart, a rollout and hours of failed polls. */
 import { writeFileSync } from 'node:fs';
-import { D, H, full, logJobs, renderFile } from './model.mjs';
+import { D, H, full, logJobs, renderFile, outFile } from './model.mjs';
 import { ACC, A, PRE, exporters, single, dailyFulls, plan, labels } from './fleet.mjs';
 import { T, hm, span, only } from './checks.mjs';
 
@@ -318,7 +318,7 @@ const disruptions = (R, P, O, OE) => `Exporter restart at ${hm(R)} (2 failed scr
   });
 }
 
-writeFileSync(new URL('../backups.test.yml', import.meta.url), renderFile([
+writeFileSync(outFile('backups.test.yml'), renderFile([
   'promtool unit tests of the shipped rules: backup incidents as dbs-exporter serves them, each through an',
   'exporter restart (2 failed scrapes), a rolling update (old and new pod export the plan for 4 minutes, then',
   'only the new one) and hours of failed polls (poll_success 0, DBS timestamps frozen, the running job dropped',

@@ -1,6 +1,6 @@
 /** The exporter's own alerts (test/rules/exporter.test.yml). */
 import { writeFileSync } from 'node:fs';
-import { H, logJobs, renderFile } from './model.mjs';
+import { H, logJobs, renderFile, outFile } from './model.mjs';
 import { ACC, A, PRE, exporters, dailyFulls, plan, labels } from './fleet.mjs';
 import { hm, span, only } from './checks.mjs';
 
@@ -122,7 +122,7 @@ const healthyJobs = (end) => [...dailyFulls(-12, -1, { at: 12 * H }), ...logJobs
   });
 }
 
-writeFileSync(new URL('../exporter.test.yml', import.meta.url), renderFile([
+writeFileSync(outFile('exporter.test.yml'), renderFile([
   'promtool unit tests of the shipped rules: the exporter\'s own alerts (DBS unreachable or throttling,',
   'a plan that cannot be polled, the exporter down). Series as dbs-exporter serves them, minute by minute;',
   'times from 1970-01-01T00:00:00Z. Run by test/rules/rules.test.ts.',

@@ -1,6 +1,6 @@
 /** Plan statuses, plans leaving the plan list, and the no-page restart and rollout (test/rules/lifecycle.test.yml). */
 import { writeFileSync } from 'node:fs';
-import { D, H, logJobs, renderFile } from './model.mjs';
+import { D, H, logJobs, renderFile, outFile } from './model.mjs';
 import { A, ACC, PRE, exporters, dailyFulls, plan, labels, others } from './fleet.mjs';
 import { hm, span, only } from './checks.mjs';
 
@@ -127,7 +127,7 @@ const tests = [];
   });
 }
 
-writeFileSync(new URL('../lifecycle.test.yml', import.meta.url), renderFile([
+writeFileSync(outFile('lifecycle.test.yml'), renderFile([
   'promtool unit tests of the shipped rules: plan lifecycle (statuses, plans leaving the plan list) and',
   'the no-page cases of an exporter restart and a rollout. Series as dbs-exporter serves them, minute by',
   'minute; times from 1970-01-01T00:00:00Z. Run by test/rules/rules.test.ts.',

@@ -16,6 +16,7 @@
  * marker when a series it scraped is gone (a failed scrape, a vanished series).
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 
 export const LOOKBACK = 72 * 60; // minutes
@@ -299,6 +300,9 @@ export function renderTest(s) {
   }
   return lines.join('\n');
 }
+
+/** Where a generated file goes: next to the scenarios' parent (test/rules/), or RULE_TESTS_OUT (the freshness test). */
+export const outFile = (name) => (process.env.RULE_TESTS_OUT ? join(process.env.RULE_TESTS_OUT, name) : new URL(`../${name}`, import.meta.url));
 
 export function renderFile(header, evaluationInterval, tests) {
   return [

@@ -1,6 +1,6 @@
 /** Long stretches at 5m (test/rules/weeks.test.yml): a healthy week, a disappeared plan's 6h. */
 import { writeFileSync } from 'node:fs';
-import { D, H, full, logJobs, renderFile, ALERT_NAMES } from './model.mjs';
+import { D, H, full, logJobs, renderFile, ALERT_NAMES, outFile } from './model.mjs';
 import { ACC, A, B, PRE, dailyFulls, plan, labels } from './fleet.mjs';
 import { hm, span, only, silent } from './checks.mjs';
 
@@ -84,7 +84,7 @@ const tests = [];
   });
 }
 
-writeFileSync(new URL('../weeks.test.yml', import.meta.url), renderFile([
+writeFileSync(outFile('weeks.test.yml'), renderFile([
   'promtool unit tests of the shipped rules over long stretches, with every series at 5 minutes and the rules',
   'evaluated every 10 minutes (a week in a few seconds): a healthy week of daily and weekly fulls, and how long a',
   'disappeared plan pages. Series as dbs-exporter serves them; times from 1970-01-01T00:00:00Z (a Thursday).',
