@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { find, has, parseExposition, valueOf } from '../support/exposition.js';
+import { POINT_IN_TIME_FAMILIES, find, has, parseExposition, valueOf } from '../support/exposition.js';
 import { promtool } from '../support/promtool.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -254,16 +254,7 @@ describe('exporter against the simulator', () => {
     expect(valueOf(m, 'dbs_backup_plan_create_timestamp_seconds', plan('dbsstale'))).toBe((T0 - HOUR) / 1000);
     expect(has(m, 'dbs_backup_jobs_succeeded_total', inc)).toBe(true);
     // Point-in-time gauges drop: they would describe a window that has moved on.
-    for (const name of [
-      'dbs_backup_jobs',
-      'dbs_backup_sets',
-      'dbs_backup_set_bytes',
-      'dbs_backup_running_since_timestamp_seconds',
-      'dbs_backup_running_last_progress_timestamp_seconds',
-      'dbs_backup_running_size_bytes',
-    ]) {
-      expect(has(m, name, plan('dbsstale')), name).toBe(false);
-    }
+    for (const name of POINT_IN_TIME_FAMILIES) expect(has(m, name, plan('dbsstale')), name).toBe(false);
     expect(valueOf(m, 'dbs_exporter_backup_plans', { account: 'prod' })).toBe(0);
     expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsstale'))).toBe(0);
     expect(valueOf(m, 'dbs_exporter_plan_last_poll_success_timestamp_seconds', plan('dbsstale'))).toBe(T0 / 1000);

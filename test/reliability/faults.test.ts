@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCredential, type CredentialProvider } from '../../src/dbs/index.js';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { DEMO_CREDENTIAL, type FaultRule, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { find, parseExposition, type Sample, valueOf } from '../support/exposition.js';
+import { POINT_IN_TIME_FAMILIES, find, parseExposition, type Sample, valueOf } from '../support/exposition.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -154,15 +154,6 @@ function assertSane(m: Sample[]): void {
   expect(find(m, 'dbs_backup_lag_seconds').filter((s) => s.value < 0)).toEqual([]);
 }
 
-/** Gauges true only at the poll's time: dropped once polls are older than the max staleness. */
-const POINT_IN_TIME = [
-  'dbs_backup_jobs',
-  'dbs_backup_sets',
-  'dbs_backup_set_bytes',
-  'dbs_backup_running_since_timestamp_seconds',
-  'dbs_backup_running_last_progress_timestamp_seconds',
-  'dbs_backup_running_size_bytes',
-];
 
 const planIds = (m: Sample[], account: string, name = 'dbs_backup_plan_info'): string[] =>
   find(m, name, { account })
@@ -211,7 +202,7 @@ describe('fault matrix', () => {
       for (const id of prodPlans) expect(find(m, 'dbs_backup_plan_status', { account: 'prod', backup_plan_id: id }).reduce((sum, s) => sum + s.value, 0)).toBe(1);
       expect(valueOf(m, 'dbs_backup_last_success_timestamp_seconds', probe)).toBe(lastGood);
       expect(valueOf(m, 'dbs_backup_lag_seconds', probe)).toBeCloseTo(ctx.clock.now() / 1000 - lastGood, 3);
-      for (const name of POINT_IN_TIME) expect(find(m, name, { account: 'prod' }), name).toEqual([]);
+      for (const name of POINT_IN_TIME_FAMILIES) expect(find(m, name, { account: 'prod' }), name).toEqual([]);
       expect(find(m, 'dbs_backup_jobs', { account: 'staging' }).length).toBeGreaterThan(0);
       expect(planIds(m, 'prod', 'dbs_exporter_plan_poll_success')).toEqual(prodPlans);
       expect(planIds(m, 'staging')).toEqual(stagingPlans);

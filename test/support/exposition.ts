@@ -38,3 +38,13 @@ export function valueOf(samples: Sample[], name: string, match: Record<string, s
 export function has(samples: Sample[], name: string, match: Record<string, string> = {}): boolean {
   return find(samples, name, match).length > 0;
 }
+
+/** Gauges true only at the poll's time: dropped once a plan's last good poll is older than the max staleness. */
+export const POINT_IN_TIME_FAMILIES = [
+  'dbs_backup_jobs',
+  'dbs_backup_sets',
+  'dbs_backup_set_bytes',
+  'dbs_backup_running_since_timestamp_seconds',
+  'dbs_backup_running_last_progress_timestamp_seconds',
+  'dbs_backup_running_size_bytes',
+] as const;
