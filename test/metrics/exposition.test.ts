@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { Exposition } from '../../src/metrics/exposition.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { parseExposition, valueOf } from '../support/exposition.js';
+import { POINT_IN_TIME_FAMILIES, parseExposition, valueOf } from '../support/exposition.js';
 import { promtool } from '../support/promtool.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
@@ -60,7 +60,7 @@ describe('snapshot exposition', () => {
       }
       expect(plansOf(healthy, 'dbs_backup_jobs')).toHaveLength(planCount);
       expect(plansOf(healthy, 'dbs_backup_running_since_timestamp_seconds').length).toBeGreaterThan(0);
-      for (const name of ['dbs_backup_jobs', 'dbs_backup_sets', 'dbs_backup_running_since_timestamp_seconds', 'dbs_backup_running_size_bytes']) {
+      for (const name of POINT_IN_TIME_FAMILIES) {
         expect(plansOf(fast, name), name).toEqual([]);
       }
       expect(plansOf(fast, 'dbs_exporter_plan_poll_success')).toHaveLength(planCount);
