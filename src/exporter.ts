@@ -15,7 +15,7 @@ import type { Snapshot } from './collector/snapshot.js';
 import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
 import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
 import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
-import { createApp } from './server/app.js';
+import { type LandingNotice, createApp } from './server/app.js';
 import { SHUTDOWN_GRACE_MS, closeServer } from './server/shutdown.js';
 import type { WebConfig } from './server/web-config.js';
 import { WebSecurity } from './server/web-security.js';
@@ -210,6 +210,8 @@ export async function runExporter(
     webConfig?: WebConfig;
     /** How often the web config's files are checked for changes (ms). */
     webConfigPollMs?: number;
+    /** Shown at the top of the landing page (the demo's guide to its fleet). */
+    notice?: LandingNotice;
   },
 ): Promise<RunningExporter> {
   const exporter = createExporter(config, options);
@@ -221,6 +223,7 @@ export async function runExporter(
     isReady: exporter.ready,
     describe: () => config.targets.map((t) => `${t.name} (${t.region})`),
     guard: security.guard,
+    ...(options.notice ? { notice: options.notice } : {}),
   });
   const server = security.createServer(app);
   const { host, port } = parseListenAddress(options.listenAddress);

@@ -36,6 +36,14 @@ export interface AppOptions {
   describe?: () => string[];
   /** Runs first for every request: response headers and basic auth from the web config. */
   guard?: Guard;
+  /** A note shown at the top of the landing page (the demo explains its fleet). Plain text. */
+  notice?: LandingNotice;
+}
+
+/** Plain text; the page escapes it. */
+export interface LandingNotice {
+  title: string;
+  lines: string[];
 }
 
 function formatFor(req: IncomingMessage): ExpositionFormat {
@@ -197,6 +205,7 @@ export function createApp(options: AppOptions): RequestListener {
 <li><a href="/-/healthy">Health</a></li>
 <li><a href="/-/ready">Readiness</a></li>
 </ul>
+${options.notice ? `<h2>${escapeHtml(options.notice.title)}</h2><ul>${options.notice.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : ''}
 ${extra ? `<h2>Targets</h2><ul>${extra}</ul>` : ''}
 </body></html>
 `);
