@@ -31,7 +31,17 @@ export interface RenderedChart {
   find(kind: string): K8sObject[];
 }
 
+/**
+ * The chart has no default image (none is published): every install names the one the user built and pushed,
+ * as the README's deploy section does. `render` installs with this one; `renderAsIs` passes the values alone.
+ */
+export const PUSHED_IMAGE = { image: { repository: 'registry.example.com/dbs-exporter' } };
+
 export function render(values: Array<Record<string, unknown>> = [], options: Omit<RenderOptions, 'values'> = {}): RenderedChart {
+  return renderAsIs([PUSHED_IMAGE, ...values], options);
+}
+
+export function renderAsIs(values: Array<Record<string, unknown>>, options: Omit<RenderOptions, 'values'> = {}): RenderedChart {
   const rendered = renderChart(chart, { ...options, values });
   const objects = [...rendered.manifests.values()].flatMap((text) => parseManifests(text) as K8sObject[]);
   const find = (kind: string) => objects.filter((o) => o.kind === kind);

@@ -14,7 +14,8 @@ import { parseConfig } from '../../src/config/index.js';
 import { buildRules } from '../../src/rules/rules.js';
 import { parseWebConfigText } from '../../src/server/web-config.js';
 import { promtool } from '../support/promtool.js';
-import { CHART_DIR, FULL_VALUES, ROOT, containerEnv, render, validateObject, workload, type RenderedChart } from './chart-support.js';
+import { coalesce, validateValues } from './render/chart.js';
+import { CHART_DIR, FULL_VALUES, ROOT, chart, containerEnv, render, renderAsIs, validateObject, workload, type RenderedChart } from './chart-support.js';
 
 const WITH_KEY = { credentials: { accessKeyId: 'LTAI5tChartTest', accessKeySecret: 'chart-test-secret' } };
 const ALL_ON = { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, grafanaDashboard: { enabled: true } };
@@ -70,8 +71,8 @@ describe('chart rendered with the default values', () => {
     }
   });
 
-  it('runs the appVersion image with the fixed flags', () => {
-    expect(container(defaults).image).toBe('ghcr.io/dbs-exporter/dbs-exporter:0.1.0');
+  it('runs the pushed image at the appVersion tag with the fixed flags', () => {
+    expect(container(defaults).image).toBe('registry.example.com/dbs-exporter:0.1.0');
     expect(container(defaults).args).toEqual(['--config=/etc/dbs-exporter/dbs-exporter.yaml', '--web.listen-address=:9871', '--log.format=json', '--log.level=info']);
   });
 
@@ -139,6 +140,29 @@ describe('chart rendered with the default values', () => {
     const r = render([], { releaseName: 'prod' });
     expect(r.get('Deployment').metadata.name).toBe('prod-dbs-exporter');
     expect(pod(r).spec.serviceAccountName).toBe('prod-dbs-exporter');
+  });
+});
+
+describe('the image: no default, since none is published', () => {
+  const MESSAGE = 'image.repository is required: no dbs-exporter image is published. Build the image, push it to a registry your cluster can pull from (README.md, section Deploying), and install with --set image.repository=<registry>/dbs-exporter --set image.tag=<tag>';
+
+  it('values.yaml names no repository, and rendering without one fails saying how to build and push it', () => {
+    expect((chart.values.image as { repository: string }).repository).toBe('');
+    expect(() => renderAsIs([])).toThrow(MESSAGE);
+    expect(() => renderAsIs([WITH_KEY, { image: { tag: '1.2.3' } }])).toThrow(MESSAGE);
+    expect(() => renderAsIs([{ image: { repository: '', digest: `sha256:${'a'.repeat(64)}` } }])).toThrow(MESSAGE);
+  });
+
+  it('runs repository:tag, or repository@digest when a digest is set', () => {
+    expect(container(renderAsIs([{ image: { repository: 'registry.example.com:5000/team/dbs-exporter', tag: '0.1.0-3-gabc1234' } }])).image).toBe('registry.example.com:5000/team/dbs-exporter:0.1.0-3-gabc1234');
+    const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+    expect(container(renderAsIs([{ image: { repository: 'registry.example.com/dbs-exporter', tag: '0.1.0', digest } }])).image).toBe(`registry.example.com/dbs-exporter@${digest}`);
+  });
+
+  it('refuses a repository that carries a tag or a scheme (the chart appends the tag)', () => {
+    for (const repository of ['registry.example.com/dbs-exporter:0.1.0', 'https://registry.example.com/dbs-exporter', 'Registry.example.com/DBS']) {
+      expect(validateValues(chart.schema, coalesce(chart.values, { image: { repository } })).join('\n')).toContain('/image/repository: must match pattern');
+    }
   });
 });
 

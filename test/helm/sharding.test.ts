@@ -2,8 +2,9 @@
  * sharding.enabled: the chart runs a StatefulSet of N shards (--shard.total=N, --shard.index=<pod ordinal>)
  * with a headless governing Service, instead of the one-replica Deployment, from the same pod template.
  * With sharding off the render is exactly what it was before sharding existed (fixtures/unsharded-render.json,
- * captured from the chart at c14d1b5). Every render here sets nodeOptions "" (the heap cap came after the
- * fixture; chart.test.ts covers it), so the comparison stays field for field.
+ * captured from the chart at c14d1b5, with the image the tests install, PUSHED_IMAGE, in place of the
+ * unpublished default repository the chart had then). Every render here sets nodeOptions "" (the heap cap
+ * came after the fixture; chart.test.ts covers it), so the comparison stays field for field.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

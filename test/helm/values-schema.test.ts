@@ -31,6 +31,7 @@ describe('values.schema.json', () => {
     'removed-threshold.values.yaml': '/prometheusRule/thresholds: must NOT have additional properties (incrementalLagFor)',
     'probe-unknown-key.values.yaml': '/readinessProbe: must NOT have additional properties (httpGet)',
     'sharding-one-replica.values.yaml': '/sharding/replicas: must be >= 2',
+    'image-repository-with-tag.values.yaml': '/image/repository: must match pattern',
   };
 
   it('has an expected error for every bad fixture', () => {
@@ -40,7 +41,7 @@ describe('values.schema.json', () => {
   for (const [file, error] of Object.entries(expected)) {
     it(`refuses bad/${file}`, () => {
       const values = coalesce(chart.values, valuesFile(BAD + file));
-      expect(validateValues(chart.schema, values)).toContain(error);
+      expect(validateValues(chart.schema, values).some((e) => e.startsWith(error)), validateValues(chart.schema, values).join('\n')).toBe(true);
       // and the renderer refuses to render it, as `helm template` does
       expect(() => renderChart(chart, { values: [valuesFile(BAD + file)] })).toThrow(/values don't meet the specifications of the schema/);
     });

@@ -56,12 +56,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 {{- end }}
 
-{{/* The image reference: repository:tag (tag defaults to appVersion), or repository@digest. */}}
+{{/*
+The image reference: repository:tag (tag defaults to appVersion), or repository@digest. No image is
+published, so there is no default repository: an empty one fails the render and says what to do.
+*/}}
 {{- define "dbs-exporter.image" -}}
+{{- $repository := required "image.repository is required: no dbs-exporter image is published. Build the image, push it to a registry your cluster can pull from (README.md, section Deploying), and install with --set image.repository=<registry>/dbs-exporter --set image.tag=<tag>" .Values.image.repository }}
 {{- if .Values.image.digest }}
-{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- printf "%s@%s" $repository .Values.image.digest }}
 {{- else }}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- printf "%s:%s" $repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
 
