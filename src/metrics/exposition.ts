@@ -23,31 +23,15 @@
  */
 import { once } from 'node:events';
 import { type ZlibOptions, constants as zlibConstants, createGzip } from 'node:zlib';
-import { type OpenMetricsContentType, type PrometheusContentType, Registry } from 'prom-client';
+import type { PrometheusContentType, Registry } from 'prom-client';
 import type { Snapshot } from '../collector/snapshot.js';
 import { type ExtraLabels, type FamilyDef, PLAN_FAMILIES, covers, elapsedSeconds } from './families.js';
 import type { MetricsSource } from './labels.js';
+import { renderLive } from './live.js';
+import { type ExpositionFormat, escapeHelp, escapeLabelValue, formatValue } from './text.js';
 
-export type ExpositionFormat = 'text' | 'openmetrics';
-export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
-  text: 'text/plain; version=0.0.4; charset=utf-8',
-  openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
-};
-
-function escapeLabelValue(value: string): string {
-  return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
-}
-
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
-}
-
-export function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN';
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return String(value);
-}
+export type { ExpositionFormat } from './text.js';
+export { CONTENT_TYPES, formatValue } from './text.js';
 
 /** Families reuse their label objects, so each is escaped once. */
 const extraLabelCache = new WeakMap<ExtraLabels, string>();
@@ -401,7 +385,6 @@ export class Exposition {
   private readonly dynamicFamilies: readonly FamilyDef[];
   private readonly dynamicResolutionMs: number;
   private readonly liveReuseMs: number;
-  private readonly liveOpenMetrics: Registry<OpenMetricsContentType>;
   private staticCache = new WeakMap<Snapshot, Partial<Record<ExpositionFormat, StaticEntry>>>();
 
   constructor(
@@ -415,8 +398,6 @@ export class Exposition {
     this.dynamicFamilies = families.filter((f) => f.dynamic);
     this.dynamicResolutionMs = options.dynamicResolutionMs ?? 1000;
     this.liveReuseMs = options.liveReuseMs ?? 1000;
-    this.liveOpenMetrics = Registry.merge([live]) as unknown as Registry<OpenMetricsContentType>;
-    this.liveOpenMetrics.setContentType(Registry.OPENMETRICS_CONTENT_TYPE);
   }
 
   /** Formats and encodings scrapers have asked for: only those are rendered ahead of time. */
@@ -600,8 +581,8 @@ export class Exposition {
     const hit = this.liveCache.get(format);
     if (!fresh && hit && hit.snapshot === snapshot && (hit.slot === slot || atMs - hit.atMs < this.liveReuseMs)) return hit.part;
     const part = (async () => {
-      const text = format === 'openmetrics' ? `${(await this.liveOpenMetrics.metrics()).replace(/# EOF\n?$/, '')}# EOF\n` : await this.live.metrics();
-      return rendered([Buffer.from(text, 'utf8')], SMALL_PART_ZLIB);
+      const text = await renderLive(this.live, format);
+      return rendered([Buffer.from(format === 'openmetrics' ? `${text}# EOF\n` : text, 'utf8')], SMALL_PART_ZLIB);
     })();
     this.liveCache.set(format, { snapshot, atMs, slot, part });
     part.catch(() => {
