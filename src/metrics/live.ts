@@ -36,15 +36,12 @@ interface Readable {
 
 function labelText(labels: LiveValue['labels']): string {
   let out = '';
-  let le: string | undefined;
   for (const key in labels) {
     const value = labels[key];
     if (value === undefined) continue;
-    // `le` last, as Prometheus' own clients write it.
-    if (key === 'le') le = typeof value === 'number' ? formatValue(value) : value;
-    else out += `${out ? ',' : ''}${key}="${escapeLabelValue(String(value))}"`;
+    // Numbers are histogram bounds (`le`), written as Prometheus reads floats.
+    out += `${out ? ',' : ''}${key}="${typeof value === 'number' ? formatValue(value) : escapeLabelValue(value)}"`;
   }
-  if (le !== undefined) out += `${out ? ',' : ''}le="${le}"`;
   return out ? `{${out}}` : '';
 }
 
