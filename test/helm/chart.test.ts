@@ -166,6 +166,48 @@ describe('the image: no default, since none is published', () => {
   });
 });
 
+describe("the README's deploy commands", () => {
+  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
+  const deploy = readme.slice(readme.indexOf('\n## Deploying\n'), readme.indexOf('\n## ', readme.indexOf('\n## Deploying\n') + 1));
+  const commands = (/```sh\n([\s\S]*?)```/.exec(deploy)?.[1] ?? '').replace(/\\\n\s*/g, '').split('\n');
+  const command = (prefix: string) => commands.find((c) => c.startsWith(prefix)) ?? '';
+
+  /** `--set a.b=c` pairs as Helm reads them (true/false become booleans). */
+  function setValues(line: string): Record<string, unknown> {
+    const values: Record<string, any> = {};
+    for (const [, path, raw] of line.matchAll(/--set ([\w.]+)=(\S+)/g)) {
+      const keys = path!.split('.');
+      let at = values;
+      for (const key of keys.slice(0, -1)) at = at[key] ??= {};
+      at[keys.at(-1)!] = raw === 'true' ? true : raw === 'false' ? false : raw;
+    }
+    return values;
+  }
+
+  it('push the image they build, and install the chart with that image and the Secret they create', () => {
+    const helmInstall = command('helm install ');
+    const values = setValues(helmInstall);
+    const image = values.image as { repository: string; tag: string };
+    expect(command('docker build ')).toContain(` -t ${image.repository}:${image.tag} `);
+    expect(command('docker push ')).toBe(`docker push ${image.repository}:${image.tag}`);
+
+    const r = renderAsIs([values]);
+    expect(container(r).image).toBe(`${image.repository}:${image.tag}`);
+    expect(r.find('ServiceMonitor')).toHaveLength(1);
+    expect(r.find('PrometheusRule')).toHaveLength(1);
+    // the Secret's keys are the ones `kubectl create secret` makes, and the embedded config accepts them
+    const secretName = (values.credentials as { existingSecret: string }).existingSecret;
+    const literals = Object.fromEntries([...command('kubectl ').matchAll(/--from-literal=(\w+)=(\S+)/g)].map((m) => [`${secretName}/${m[1]}`, m[2]!]));
+    expect(Object.keys(literals)).toEqual([`${secretName}/access_key_id`, `${secretName}/access_key_secret`]);
+    expect(() => parseConfig(embeddedConfig(r), { env: containerEnv(r, literals) })).not.toThrow();
+  });
+
+  it('without their image settings the same install fails, saying to build and push the image', () => {
+    const { image: _image, ...rest } = setValues(command('helm install '));
+    expect(() => renderAsIs([rest])).toThrow(/image.repository is required: no dbs-exporter image is published/);
+  });
+});
+
 describe('chart rendered with values-full.yaml', () => {
   it('creates every object, each valid against its Kubernetes or Prometheus Operator schema', () => {
     expect(full.objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
