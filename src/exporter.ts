@@ -216,12 +216,15 @@ export async function runExporter(
 ): Promise<RunningExporter> {
   const exporter = createExporter(config, options);
   const security = new WebSecurity(options.webConfig, { logger: options.logger, pollIntervalMs: options.webConfigPollMs });
+  // Made here, started once the port is bound: the landing page asks it when the next cycle is due.
+  const scheduler = new Scheduler(scheduleFor(config), async () => void (await exporter.runCycle()), options.logger);
   const app = createApp({
     exposition: exporter.metrics.exposition,
     telemetryPath: options.telemetryPath,
     version: options.build.version,
     isReady: exporter.ready,
     describe: () => config.targets.map((t) => `${t.name} (${t.region})`),
+    status: { snapshot: exporter.snapshot, schedule: () => scheduler.state(), now: options.now ?? Date.now },
     guard: security.guard,
     ...(options.notice ? { notice: options.notice } : {}),
   });
@@ -237,7 +240,6 @@ export async function runExporter(
   const bound = server.address();
   const address = typeof bound === 'object' && bound ? { host: bound.address, port: bound.port } : { host: host ?? '0.0.0.0', port };
   await security.watch();
-  const scheduler = new Scheduler(scheduleFor(config), async () => void (await exporter.runCycle()), options.logger);
   scheduler.start();
   return {
     exporter,

@@ -202,6 +202,7 @@ export class Collector {
           planId: state.info.planId,
           info: state.info,
           pollOk: state.lastPollOk,
+          lastPollAttemptMs: state.lastPollAttemptMs,
           ...(state.lastPollSuccessMs !== undefined ? { lastPollSuccessMs: state.lastPollSuccessMs } : {}),
           listed: true,
           fresh,
@@ -220,7 +221,14 @@ export class Collector {
           types: {},
         });
       }
-      targets.push({ account, region, up: runtime.up, plans: count, excluded: runtime.excluded });
+      targets.push({
+        account,
+        region,
+        up: runtime.up,
+        ...(runtime.lastDiscoverySuccessMs !== undefined ? { lastListingSuccessMs: runtime.lastDiscoverySuccessMs } : {}),
+        plans: count,
+        excluded: runtime.excluded,
+      });
     }
     return { completedAtMs: now, cycle: this.cycles, plans, targets };
   }

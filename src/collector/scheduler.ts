@@ -8,12 +8,21 @@ import type { Logger } from 'pino';
 
 export type Schedule = { type: 'interval'; intervalMs: number } | { type: 'cron'; expression: string };
 
+/** Where the schedule stands: what the landing page says about the next cycle. */
+export interface ScheduleState {
+  /** A cycle is in flight now. */
+  running: boolean;
+  /** When the next cycle is due to start (epoch ms); while one runs, the earliest the next can. Absent once stopped. */
+  nextAtMs?: number;
+}
+
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private task: ScheduledTask | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   private skipped = 0;
+  private nextAtMs: number | undefined;
 
   constructor(
     private readonly schedule: Schedule,
@@ -35,11 +44,20 @@ export class Scheduler {
     if (this.stopped) return;
     const started = Date.now();
     this.tick();
+    if (this.schedule.type === 'interval') this.nextAtMs = started + this.schedule.intervalMs;
     void this.running?.finally(() => {
       if (this.stopped || this.schedule.type !== 'interval') return;
       const delay = Math.max(0, started + this.schedule.intervalMs - Date.now());
+      this.nextAtMs = Date.now() + delay;
       this.timer = setTimeout(() => this.loop(), delay);
     });
+  }
+
+  state(): ScheduleState {
+    const running = this.running !== undefined;
+    if (this.stopped) return { running };
+    const next = this.schedule.type === 'cron' ? this.task?.getNextRun()?.getTime() : this.nextAtMs;
+    return next === undefined ? { running } : { running, nextAtMs: next };
   }
 
   /** Start a cycle unless one is running. */

@@ -13,6 +13,8 @@ export interface PlanSnapshot {
   info: PlanInfo;
   /** Outcome of the most recent poll of this plan. */
   pollOk: boolean;
+  /** When the most recent poll ran (its outcome is pollOk); absent for a configured plan DBS did not return. */
+  lastPollAttemptMs?: number;
   lastPollSuccessMs?: number;
   /** In the latest successful plan list (false for a configured plan id DBS did not return). */
   listed: boolean;
@@ -29,6 +31,8 @@ export interface TargetSnapshot {
   region: string;
   /** The last discovery (DescribeBackupPlanList) succeeded. */
   up: boolean;
+  /** When discovery last succeeded (the landing page shows how old the plan list is). */
+  lastListingSuccessMs?: number;
   /** Plans with fresh values. */
   plans: number;
   /**

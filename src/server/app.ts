@@ -1,7 +1,7 @@
 /**
  * The HTTP side: /metrics (Prometheus text, or OpenMetrics when the scraper asks for it,
- * gzip when accepted), a landing page, and the health endpoints probes use. Handlers only
- * read the registry, which reads the latest finished snapshot: a scrape never calls DBS.
+ * gzip when accepted), the landing page and /api/v1/status (landing/), and the health endpoints
+ * probes use. Handlers only read the latest finished snapshot: a request never calls DBS.
  * A guard (web-security.ts: web config headers and basic auth) runs before everything else.
  * Every endpoint is read-only: other methods on a known path are 405 (after the guard, so an
  * unauthenticated client cannot tell known paths from unknown ones), and a request body is
@@ -21,6 +21,8 @@ import compression from 'compression';
 import express from 'express';
 import Negotiator from 'negotiator';
 import { CONTENT_TYPES, type Exposition, type ExpositionFormat } from '../metrics/index.js';
+import { STATUS_API_PATH, landingHandlers } from './landing/routes.js';
+import type { LandingNotice, StatusSource } from './landing/view.js';
 import { sendPlain } from './plain.js';
 import { TurnBudget } from './turn-budget.js';
 import type { Guard } from './web-security.js';
@@ -32,19 +34,17 @@ export interface AppOptions {
   version: string;
   /** Ready once the first collection cycle has finished. */
   isReady: () => boolean;
-  /** Extra lines for the landing page (e.g. targets), plain text, already safe to show. */
+  /** Configured targets as plain text, for the landing page before the first cycle has finished. */
   describe?: () => string[];
+  /** What the landing page and /api/v1/status show: the latest finished snapshot, the schedule. */
+  status?: StatusSource;
   /** Runs first for every request: response headers and basic auth from the web config. */
   guard?: Guard;
-  /** A note shown at the top of the landing page (the demo explains its fleet). Plain text. */
+  /** A note shown at the top of the landing page (the demo explains its fleet). Plain text; the page escapes it. */
   notice?: LandingNotice;
 }
 
-/** Plain text; the page escapes it. */
-export interface LandingNotice {
-  title: string;
-  lines: string[];
-}
+export type { LandingNotice } from './landing/view.js';
 
 function formatFor(req: IncomingMessage): ExpositionFormat {
   return (req.headers.accept ?? '').includes('application/openmetrics-text') ? 'openmetrics' : 'text';
@@ -65,8 +65,6 @@ export function acceptsGzip(req: IncomingMessage): boolean {
   }
   return gzip;
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const ALLOWED_METHODS = 'GET, HEAD';
 const isReadOnly = (req: IncomingMessage) => req.method === 'GET' || req.method === 'HEAD';
@@ -172,7 +170,7 @@ export function createApp(options: AppOptions): RequestListener {
   // `/metrics:v2` is valid config and must neither crash the router nor match other paths.
   app.use((req, res, next) => (req.path === telemetryPath ? serveTelemetry(req, res) : next()));
 
-  const knownPaths = new Set(['/', '/-/healthy', '/-/ready']);
+  const knownPaths = new Set(['/', '/-/healthy', '/-/ready', STATUS_API_PATH]);
   app.use((req, res, next) => {
     if (!isReadOnly(req)) {
       if (knownPaths.has(req.path)) return void res.status(405).set('Allow', ALLOWED_METHODS).type('text/plain').send('Method Not Allowed\n');
@@ -193,23 +191,15 @@ export function createApp(options: AppOptions): RequestListener {
     else res.status(503).type('text/plain').send('Not ready: first collection cycle has not finished\n');
   });
 
-  app.get('/', (_req, res) => {
-    const extra = (options.describe?.() ?? []).map((line) => `<li>${escapeHtml(line)}</li>`).join('');
-    res.type('html').send(`<!doctype html>
-<html><head><meta charset="utf-8"><title>DBS Exporter</title></head>
-<body>
-<h1>DBS Exporter</h1>
-<p>Prometheus exporter for Alibaba Cloud Database Backup Service. Version ${escapeHtml(options.version)}.</p>
-<ul>
-<li><a href="${escapeHtml(options.telemetryPath)}">Metrics</a></li>
-<li><a href="/-/healthy">Health</a></li>
-<li><a href="/-/ready">Readiness</a></li>
-</ul>
-${options.notice ? `<h2>${escapeHtml(options.notice.title)}</h2><ul>${options.notice.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>` : ''}
-${extra ? `<h2>Targets</h2><ul>${extra}</ul>` : ''}
-</body></html>
-`);
+  const landing = landingHandlers({
+    version: options.version,
+    telemetryPath,
+    ...(options.status ? { source: options.status } : {}),
+    ...(options.notice ? { notice: options.notice } : {}),
+    ...(options.describe ? { describe: options.describe } : {}),
   });
+  app.get('/', landing.page);
+  app.get(STATUS_API_PATH, landing.api);
 
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not Found\n');
