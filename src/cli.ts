@@ -5,10 +5,11 @@
  */
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { pino, type Logger } from 'pino';
-import { ConfigError, type ResolvedConfig, configFileSchema, loadConfigFile, parseConfig } from './config/index.js';
+import type { Logger } from 'pino';
+import { ConfigError, type ResolvedConfig, configFileSchema, formatIssue, loadConfigFile, parseConfig } from './config/index.js';
 import { createCredential } from './dbs/credentials.js';
 import { createExporter, runExporter } from './exporter.js';
+import { type LogFormat, createLogger } from './log/logger.js';
 import { type WebConfig, describeWebConfig, loadWebConfig } from './server/web-config.js';
 
 const require = createRequire(import.meta.url);
@@ -23,34 +24,13 @@ interface MainOptions {
   webTelemetryPath?: string;
   webConfigFile?: string;
   logLevel: string;
-  logFormat: 'json' | 'logfmt';
+  logFormat: LogFormat;
   once?: boolean;
   demo?: boolean;
   demoPort: number;
   demoPlans: number;
   shardIndex: number;
   shardTotal: number;
-}
-
-/** Keys whose values must never reach a log line, whatever object they sit in. */
-const REDACT = [
-  'accessKeySecret',
-  'securityToken',
-  '*.accessKeySecret',
-  '*.securityToken',
-  '*.access_key_secret',
-  '*.security_token',
-  'headers.authorization',
-  '*.headers.authorization',
-];
-
-export function createLogger(level: string, format: 'json' | 'logfmt'): Logger {
-  const options = { level, redact: { paths: REDACT, censor: '<redacted>' }, base: { app: 'dbs-exporter' } };
-  if (format === 'json') return pino(options, pino.destination({ fd: 2, sync: true }));
-  return pino({
-    ...options,
-    transport: { target: 'pino-pretty', options: { destination: 2, colorize: false, singleLine: true, translateTime: 'UTC:yyyy-mm-dd"T"HH:MM:ss.l"Z"', ignore: 'pid,hostname,app' } },
-  });
 }
 
 function portNumber(value: string): number {
@@ -108,13 +88,25 @@ async function startDemo(options: MainOptions, logger: Logger) {
   return { simulator, config };
 }
 
+/**
+ * Bad configuration: exit 2. `--check-config` answers in plain text, one issue a line (a report
+ * for a person or CI, like promtool); a starting exporter logs each issue as an event.
+ */
+function exitInvalid(logger: Logger, options: MainOptions, what: { msg: string; header?: string; fields?: Record<string, unknown>; issues: string[] }): never {
+  if (options.checkConfig) fail([...(what.header === undefined ? [] : [what.header]), ...what.issues].join('\n'), EXIT_CONFIG);
+  for (const issue of what.issues) logger.error({ ...what.fields, issue }, what.msg);
+  process.exit(EXIT_CONFIG);
+}
+
 /** The --web.config.file, validated with its certificate files; exit 2 naming each problem. */
-async function loadWebConfigOrExit(file: string | undefined): Promise<WebConfig | undefined> {
+async function loadWebConfigOrExit(file: string | undefined, logger: Logger, options: MainOptions): Promise<WebConfig | undefined> {
   if (file === undefined) return undefined;
   try {
     return await loadWebConfig(file);
   } catch (err) {
-    if (err instanceof ConfigError) fail(`invalid web configuration file ${file}:\n${err.format()}`, EXIT_CONFIG);
+    if (err instanceof ConfigError) {
+      exitInvalid(logger, options, { msg: 'invalid web configuration file', header: `invalid web configuration file ${file}:`, fields: { web_config_file: file }, issues: err.issues.map(formatIssue) });
+    }
     throw err;
   }
 }
@@ -123,10 +115,10 @@ async function main(options: MainOptions): Promise<void> {
   const logger = createLogger(options.logLevel, options.logFormat);
   const build = { version: pkg.version };
   if (options.shardIndex >= options.shardTotal) {
-    fail(`--shard.index ${options.shardIndex} must be below --shard.total ${options.shardTotal}`, EXIT_CONFIG);
+    exitInvalid(logger, options, { msg: 'invalid flags', issues: [`--shard.index ${options.shardIndex} must be below --shard.total ${options.shardTotal}`] });
   }
   const shard = options.shardTotal > 1 ? { shard: { index: options.shardIndex, total: options.shardTotal } } : {};
-  const webConfig = await loadWebConfigOrExit(options.webConfigFile);
+  const webConfig = await loadWebConfigOrExit(options.webConfigFile, logger, options);
 
   let config: ResolvedConfig;
   let simulator: { close(): Promise<void> } | undefined;
@@ -137,7 +129,10 @@ async function main(options: MainOptions): Promise<void> {
       config = await loadConfigFile(options.config);
     }
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.format(), EXIT_CONFIG);
+    if (err instanceof ConfigError) {
+      const fields = options.demo ? {} : { config_file: err.file ?? options.config };
+      exitInvalid(logger, options, { msg: 'invalid configuration', fields, issues: err.issues.map(formatIssue) });
+    }
     throw err;
   }
 
@@ -165,7 +160,8 @@ async function main(options: MainOptions): Promise<void> {
     running = await runExporter(config, { logger, build, listenAddress, telemetryPath, ...shard, ...(webConfig ? { webConfig } : {}) });
   } catch (err) {
     await simulator?.close();
-    fail(`cannot listen on ${listenAddress}: ${(err as Error).message}`, 1);
+    logger.error({ address: listenAddress, err: (err as Error).message }, 'cannot listen');
+    process.exit(1);
   }
   // Signals are handled before anything announces the listener: a SIGTERM right after
   // the "listening" line must shut down gracefully, not kill the process.

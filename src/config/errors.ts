@@ -33,14 +33,15 @@ export class ConfigError extends Error {
   }
 }
 
+/** `targets[1].region: expected one of cn-hangzhou, … (line 7)`. */
+export function formatIssue(issue: ConfigIssue): string {
+  const at = issue.path === '' ? '(top level)' : issue.path;
+  const line = issue.line === undefined ? '' : ` (line ${issue.line})`;
+  return `${at}: ${issue.message}${line}`;
+}
+
 function formatIssues(issues: readonly ConfigIssue[]): string {
-  return issues
-    .map((issue) => {
-      const at = issue.path === '' ? '(top level)' : issue.path;
-      const line = issue.line === undefined ? '' : ` (line ${issue.line})`;
-      return `${at}: ${issue.message}${line}`;
-    })
-    .join('\n');
+  return issues.map(formatIssue).join('\n');
 }
 
 /** `['targets', 1, 'region']` -> `targets[1].region`. */

@@ -7,6 +7,6 @@ export { Secret } from './secrets.js';
 export type { CredentialSpec } from './secrets.js';
 export { isPlanSelected, matchesPlanFilter } from './plans.js';
 export type { PlanSelection, PlanFilter, PlanIdentity } from './plans.js';
-export { ConfigError } from './errors.js';
+export { ConfigError, formatIssue } from './errors.js';
 export type { ConfigIssue } from './errors.js';
 export { parseDuration, formatDuration, DurationError, MAX_TIMER_MS } from './duration.js';

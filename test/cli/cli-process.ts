@@ -128,7 +128,7 @@ export function jsonLines(text: string): Array<Record<string, unknown>> {
 /** The port from the "dbs-exporter listening" line, in either log format. */
 export function listeningPort(p: CliProcess): number | undefined {
   const line = p.stderr.split('\n').find((l) => l.includes('dbs-exporter listening'));
-  const match = line && /"address":"127\.0\.0\.1:(\d+)"/.exec(line);
+  const match = line && (/"address":"127\.0\.0\.1:(\d+)"/.exec(line) ?? /\baddress=127\.0\.0\.1:(\d+)\b/.exec(line));
   return match ? Number(match[1]) : undefined;
 }
 

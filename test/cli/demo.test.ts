@@ -34,7 +34,7 @@ describe('dbs-exporter --demo', () => {
     const port = await exporter.waitFor(listeningPort, 15_000, 'the "dbs-exporter listening" log line');
     expect(port).toBeGreaterThan(0);
     // The default (logfmt) line a user reads.
-    expect(exporter.stderr).toMatch(/INFO: dbs-exporter listening \{"address":"127\.0\.0\.1:\d+","telemetry_path":"\/metrics","targets":1\}/);
+    expect(exporter.stderr).toMatch(/^ts=\S+ level=info msg="dbs-exporter listening" address=127\.0\.0\.1:\d+ telemetry_path=\/metrics targets=1 app=dbs-exporter$/m);
     expect(exporter.stderr).toContain(`curl -s http://127.0.0.1:${port}/metrics | grep ^dbs_`);
 
     await waitForStatus(`http://127.0.0.1:${port}/-/ready`, 200, 5_000);
@@ -52,7 +52,7 @@ describe('dbs-exporter --demo', () => {
     expect(exit.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(exit.stderr).toContain('shutting down');
-    expect(exit.stderr).toMatch(/INFO: stopped/);
+    expect(exit.stderr).toMatch(/^ts=\S+ level=info msg=stopped app=dbs-exporter$/m);
     expect(exit.stderr).not.toMatch(STACK_LINE);
     await expect(fetch(`http://127.0.0.1:${port}/-/healthy`)).rejects.toThrow();
   });
