@@ -49,15 +49,15 @@ export type ProblemThresholds = Pick<
 /** Statuses that page nothing: running, and wait (bought, never configured). init pages once it lasts. */
 const QUIET_STATUSES: ReadonlySet<string> = new Set(['running', 'wait']);
 
-/** A short duration for people: 45s, 12m, 5h 3m, 3d 4h. */
+/** A short duration for people: 45s, 12m, 5h 3m, 6h, 3d 4h. */
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));
   if (s < 90) return `${s}s`;
   const m = Math.round(s / 60);
   if (m < 90) return `${m}m`;
   const h = Math.floor(s / 3600);
-  if (h < 48) return `${h}h ${Math.floor((s % 3600) / 60)}m`;
-  return `${Math.floor(s / 86_400)}d ${Math.floor((s % 86_400) / 3600)}h`;
+  const [big, small] = h < 48 ? [`${h}h`, Math.floor((s % 3600) / 60)] : [`${Math.floor(s / 86_400)}d`, Math.floor((s % 86_400) / 3600)];
+  return small === 0 ? big : `${big} ${small}${h < 48 ? 'm' : 'h'}`;
 }
 
 /** Start of the history the exporter has read for a backup type, as dbs_backup_history_start_timestamp_seconds. */
