@@ -5,14 +5,14 @@
  * what the README shows. The README's ```yaml config blocks and its web configuration pass too.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, STACK_LINE, type CliExit } from '../cli/cli-process.js';
+import { README, codeBlocks, readmeSection as section } from '../docs/readme.js';
 import { createPki } from '../server/web-pki.js';
 
-const README = readFileSync(join(REPO, 'README.md'), 'utf8');
 const scratch = mkdtempSync(join(tmpdir(), 'dbs-readme-examples-'));
 const emptyHome = mkdtempSync(join(tmpdir(), 'dbs-empty-home-'));
 
@@ -38,19 +38,6 @@ function runWithOnly(env: Record<string, string>, args: string[]): Promise<CliEx
       resolve({ code, signal, stdout, stderr });
     });
   });
-}
-
-/** The body of the README section under `heading` (up to the next `## `). */
-function section(heading: string): string {
-  const start = README.indexOf(`\n## ${heading}\n`);
-  if (start < 0) throw new Error(`README has no "## ${heading}" section`);
-  const end = README.indexOf('\n## ', start + 1);
-  return README.slice(start, end < 0 ? undefined : end);
-}
-
-/** Fenced code blocks of `text` whose info string is exactly `info`. */
-function codeBlocks(text: string, info: string): string[] {
-  return [...text.matchAll(/^```([^\n]*)\n([\s\S]*?)^```$/gm)].filter((m) => m[1]!.trim() === info).map((m) => m[2]!);
 }
 
 /** Variables the README tells the user to export, with placeholder values replaced by dummies. */

@@ -5,17 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readmeSection } from './readme.js';
 
 const REPO = join(import.meta.dirname, '../..');
-const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
 
 function tableRows(heading: string): Array<[string, string]> {
-  const start = readme.indexOf(`\n## ${heading}\n`);
-  expect(start, `README has a "## ${heading}" section`).toBeGreaterThan(0);
-  const end = readme.indexOf('\n## ', start + 1);
-  return readme
-    .slice(start, end < 0 ? undefined : end)
+  return readmeSection(heading)
     .split('\n')
     .filter((line) => line.startsWith('| `'))
     .map((line) => {

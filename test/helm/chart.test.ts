@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { buildRules } from '../../src/rules/rules.js';
 import { parseWebConfigText } from '../../src/server/web-config.js';
+import { codeBlocks, readmeSection } from '../docs/readme.js';
 import { promtool } from '../support/promtool.js';
 import { coalesce, validateValues } from './render/chart.js';
 import { CHART_DIR, FULL_VALUES, ROOT, chart, containerEnv, render, renderAsIs, validateObject, workload, type RenderedChart } from './chart-support.js';
@@ -167,9 +168,8 @@ describe('the image: no default, since none is published', () => {
 });
 
 describe("the README's deploy commands", () => {
-  const readme = readFileSync(`${ROOT}README.md`, 'utf8');
-  const deploy = readme.slice(readme.indexOf('\n## Deploying\n'), readme.indexOf('\n## ', readme.indexOf('\n## Deploying\n') + 1));
-  const commands = (/```sh\n([\s\S]*?)```/.exec(deploy)?.[1] ?? '').replace(/\\\n\s*/g, '').split('\n');
+  const [block = ''] = codeBlocks(readmeSection('Deploying'), 'sh');
+  const commands = block.replace(/\\\n\s*/g, '').split('\n');
   const command = (prefix: string) => commands.find((c) => c.startsWith(prefix)) ?? '';
 
   /** `--set a.b=c` pairs as Helm reads them (true/false become booleans). */
