@@ -23,9 +23,12 @@ header nav ul{list-style:none;display:flex;flex-wrap:wrap;gap:1rem;padding:0;mar
 .notice h2{margin:.3rem 0}
 .error{border:2px solid var(--crit);background:var(--crit-bg);color:var(--crit);padding:.6rem 1rem;border-radius:4px;font-weight:600}
 table{border-collapse:collapse;width:100%}
+table.plans{font-size:13px}
 th,td{border-bottom:1px solid var(--line);padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f5f7;font-weight:600;white-space:nowrap}
-td.num{white-space:nowrap}
+table.plans td{white-space:nowrap}
+table.plans td.plan{white-space:normal;min-width:12rem;max-width:24rem;overflow-wrap:anywhere}
+table.plans td.problems{white-space:normal;min-width:18rem;max-width:30rem}
 .badge{display:inline-block;min-width:5.5rem;text-align:center;font-weight:700;font-size:12px;letter-spacing:.03em;padding:.1rem .4rem;border-radius:3px;border:1px solid currentColor}
 .badge.critical,.badge.down{color:var(--crit);background:var(--crit-bg)}
 .badge.warning{color:var(--warn);background:var(--warn-bg)}
@@ -33,7 +36,7 @@ td.num{white-space:nowrap}
 tr.critical td:first-child{border-left:6px solid var(--crit)}
 tr.warning td:first-child{border-left:6px solid var(--warn)}
 tr.ok td:first-child{border-left:6px solid var(--ok)}
-ul.problems{margin:.3rem 0 0;padding-left:1.1rem}
+ul.problems{margin:0;padding-left:1.1rem}
 .bad{color:var(--crit);font-weight:600}
 .summary a{margin-right:.8rem}
 form.filter{display:flex;flex-wrap:wrap;gap:.6rem;align-items:end;margin:.5rem 0}
@@ -101,17 +104,18 @@ function planRow(plan: PlanView, asOfMs: number): SafeHtml {
         );
   const poll = plan.pollOk ? html`<span>OK</span> ${ago(plan.lastPollAttemptMs, asOfMs, '')}` : html`<span class="bad">FAILED</span> ${ago(plan.lastPollAttemptMs, asOfMs, '')}`;
   return html`<tr class="${plan.health}" data-health="${plan.health}" data-plan-id="${plan.planId}">
-<td><span class="badge ${plan.health}">${HEALTH_TEXT[plan.health]}</span>${plan.problems.length > 0 && html`<ul class="problems">${plan.problems.map((p) => html`<li title="${p.alert}">${p.text}</li>`)}</ul>`}</td>
+<td><span class="badge ${plan.health}">${HEALTH_TEXT[plan.health]}</span></td>
 <td class="plan"><strong class="plan-name">${plan.name || html`<span class="muted">(no name)</span>`}</strong><br><code class="plan-id">${plan.planId}</code></td>
+<td class="problems">${plan.problems.length === 0 ? html`<span class="muted">none</span>` : html`<ul class="problems">${plan.problems.map((p) => html`<li title="${p.alert}">${p.text}</li>`)}</ul>`}</td>
 <td>${plan.account}</td><td>${plan.region}</td>
 <td>${plan.status === 'running' ? plan.status : html`<span class="bad">${plan.status || 'unknown'}</span>`}</td>
 <td>${plan.databaseType ?? html`<span class="muted">unknown</span>`}</td>
-<td class="num">${ago(plan.lastFullEndMs, asOfMs)}</td>
-<td class="num">${logBackup}</td>
-<td class="num">${lag}</td>
+<td>${ago(plan.lastFullEndMs, asOfMs)}</td>
+<td>${logBackup}</td>
+<td>${lag}</td>
 <td>${running}</td>
-<td class="num">${poll}</td>
-<td class="num">${plan.newestFullExpiryMs === undefined ? html`<span class="muted">—</span>` : until(plan.newestFullExpiryMs, asOfMs)}</td>
+<td>${poll}</td>
+<td>${plan.newestFullExpiryMs === undefined ? html`<span class="muted">—</span>` : until(plan.newestFullExpiryMs, asOfMs)}</td>
 </tr>`;
 }
 
@@ -164,8 +168,8 @@ function targetsSection(view: StatusView): SafeHtml {
     (t) => html`<tr data-account="${t.account}">
 <td><span class="badge ${t.up ? 'up' : 'down'}">${t.up ? 'UP' : 'DOWN'}</span></td>
 <td><a href="${pageHref({ ...DEFAULT_QUERY, account: t.account, region: t.region })}">${t.account}</a></td><td>${t.region}</td>
-<td class="num">${ago(t.lastListingSuccessMs, view.nowMs, 'never')}</td>
-<td class="num">${count(t.plans)}</td><td class="num">${count(t.excluded)}</td><td class="num">${t.problems > 0 ? html`<a href="${pageHref({ ...DEFAULT_QUERY, account: t.account, region: t.region, state: 'problems' })}">${count(t.problems)}</a>` : '0'}</td>
+<td>${ago(t.lastListingSuccessMs, view.nowMs, 'never')}</td>
+<td>${count(t.plans)}</td><td>${count(t.excluded)}</td><td>${t.problems > 0 ? html`<a href="${pageHref({ ...DEFAULT_QUERY, account: t.account, region: t.region, state: 'problems' })}">${count(t.problems)}</a>` : '0'}</td>
 </tr>`,
   );
   return html`<section id="targets"><h2>Targets</h2><table class="targets"><thead><tr><th>Plan list</th><th>Account</th><th>Region</th><th>Last successful plan listing</th><th>Plans polled</th><th>Excluded by selection</th><th>Plans with problems</th></tr></thead><tbody>${rows}</tbody></table></section>`;
@@ -189,7 +193,7 @@ function plansSection(view: StatusView): SafeHtml | false {
   return html`<section id="plans"><h2>Backup plans</h2>${summary}${filterForm(view)}
 <p class="shown">${shown} <span class="muted">Ages and problems as of the last cycle (${readable(fleet.asOfMs)}).</span></p>
 ${pager(view)}
-<table class="plans"><thead><tr><th>State</th><th>Plan</th><th>Account</th><th>Region</th><th>Plan status</th><th>Database</th><th>Last full backup</th><th>Last log backup</th><th>Log backup lag</th><th>Running job</th><th>Last poll</th><th>Newest full set expires</th></tr></thead>
+<table class="plans"><thead><tr><th>State</th><th>Plan</th><th>Problems</th><th>Account</th><th>Region</th><th>Plan status</th><th>Database</th><th>Last full backup</th><th>Last log backup</th><th>Log backup lag</th><th>Running job</th><th>Last poll</th><th>Newest full set expires</th></tr></thead>
 <tbody>${page.plans.map((plan) => planRow(plan, fleet.asOfMs))}</tbody></table>
 ${pager(view)}</section>`;
 }

@@ -1,0 +1,224 @@
+/**
+ * The landing page in a real headless Chromium (puppeteer-core, Debian's /usr/bin/chromium:
+ * scripts/ensure-chromium.sh), against the real exporter polling the simulator over HTTP: what a
+ * person sees (plans, their state in words and colour, problems first), the filter form and page
+ * links with JavaScript off, an HTML-injection plan name shown as text with nothing run or
+ * injected, and a screenshot in test-artifacts/landing.png.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningExporter, runExporter } from '../../src/exporter.js';
+import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { simulatorConfig } from '../support/simulator-config.js';
+
+/** The few browser globals the page functions below use (the tests compile without the DOM lib). */
+declare const document: { querySelectorAll(selectors: string): { length: number } };
+declare const window: { __pwned?: number };
+declare function getComputedStyle(element: unknown): { color: string };
+
+const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts');
+/** Would set window.__pwned and open a dialog if it ever ran. */
+const XSS_NAME = '<img src=x onerror="window.__pwned=1;alert(1)"><script>window.__pwned=2;alert(2)</script>';
+
+let sim: Simulator;
+let exporter: RunningExporter;
+let browser: Browser;
+let profile: string;
+let origin: string;
+
+beforeAll(async () => {
+  // The demo fleet (healthy, paused, failing, stuck plans) and one paused plan with a hostile name.
+  sim = await startSimulator({ scenario: { plans: 8 } });
+  sim.fleet.addPlan({ id: 'dbs1xsstest', name: XSS_NAME, status: 'pause' });
+  const config = simulatorConfig({ prod: sim }, ['collection: { interval: 1h }', 'defaults:', '  rate_limit: { requests_per_second: 1000 }']);
+  exporter = await runExporter(config, { logger: pino({ level: 'silent' }), build: { version: '0.0.0-browser' }, processMetrics: false, listenAddress: '127.0.0.1:0', telemetryPath: '/metrics' });
+  origin = `http://127.0.0.1:${exporter.address.port}`;
+  profile = mkdtempSync(join(tmpdir(), 'dbs-chromium-'));
+  browser = await puppeteer.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  for (let i = 0; i < 200 && !exporter.exporter.ready(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(exporter.exporter.ready()).toBe(true);
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await exporter?.stop();
+  await sim?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+interface Row {
+  id: string;
+  name: string;
+  health: string;
+  badge: string;
+  colour: string;
+  problems: string[];
+}
+
+const rows = (page: Page): Promise<Row[]> =>
+  page.$$eval('table.plans tbody tr', (trs) =>
+    trs.map((tr) => {
+      const badge = tr.querySelector('.badge')!;
+      return {
+        id: tr.getAttribute('data-plan-id') ?? '',
+        name: tr.querySelector('.plan-name')!.textContent ?? '',
+        health: tr.getAttribute('data-health') ?? '',
+        badge: badge.textContent ?? '',
+        colour: getComputedStyle(badge).color,
+        problems: [...tr.querySelectorAll('ul.problems li')].map((li) => li.textContent ?? ''),
+      };
+    }),
+  );
+
+const RANK: Record<string, number> = { critical: 0, warning: 1, ok: 2 };
+
+async function openPage(options: { javascript: boolean }): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setJavaScriptEnabled(options.javascript);
+  await page.setViewport({ width: 1600, height: 1000 });
+  return page;
+}
+
+describe('the landing page in Chromium', () => {
+  it('shows every plan with its state in words and colour, problems first, styled by its own sheet only', async () => {
+    const page = await openPage({ javascript: true });
+    const requests: string[] = [];
+    const violations: string[] = [];
+    page.on('request', (req) => requests.push(req.url()));
+    page.on('console', (msg) => (msg.text().includes('Content Security Policy') ? violations.push(msg.text()) : undefined));
+    const res = await page.goto(`${origin}/`, { waitUntil: 'load' });
+    expect(res?.status()).toBe(200);
+    const shown = await rows(page);
+
+    expect(shown.map((r) => r.name).sort()).toEqual(
+      [
+        'mysql-orders-prod',
+        'pg-analytics',
+        'sqlserver-erp',
+        'mongo-sessions',
+        'mysql-legacy-paused',
+        'mysql-billing-failing',
+        'polardb-catalog-stuck',
+        'mysql-reports-duplication',
+        XSS_NAME,
+      ].sort(),
+    );
+    const health = Object.fromEntries(shown.map((r) => [r.name, r.badge]));
+    expect(health).toEqual({
+      'mysql-billing-failing': 'CRITICAL',
+      'mysql-legacy-paused': 'WARNING',
+      'polardb-catalog-stuck': 'WARNING',
+      [XSS_NAME]: 'WARNING',
+      'mysql-orders-prod': 'OK',
+      'pg-analytics': 'OK',
+      'sqlserver-erp': 'OK',
+      'mongo-sessions': 'OK',
+      'mysql-reports-duplication': 'OK',
+    });
+    // Problems first: the state never gets better going down the table.
+    const ranks = shown.map((r) => RANK[r.health]!);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(shown[0]!.name).toBe('mysql-billing-failing');
+    // Each state has its word and its colour (the inline sheet applied: the CSP hash matches).
+    const colours = Object.fromEntries(shown.map((r) => [r.badge, r.colour]));
+    expect(colours).toEqual({ CRITICAL: 'rgb(165, 14, 31)', WARNING: 'rgb(122, 74, 0)', OK: 'rgb(23, 97, 42)' });
+    expect(shown.find((r) => r.name === 'mysql-billing-failing')!.problems.join('\n')).toMatch(/no successful full backup/);
+    expect(shown.find((r) => r.name === 'polardb-catalog-stuck')!.problems.join('\n')).toMatch(/no successful log backup for/);
+    expect(await page.$eval('#targets tbody tr .badge', (b) => b.textContent)).toBe('UP');
+    expect(await page.$eval('.last-cycle', (p) => p.textContent)).toMatch(/^Last collection cycle: #1, finished /);
+    expect(await page.$eval('.next-cycle', (p) => p.textContent)).toMatch(/^Next cycle: .* \(in (59|60)m\)\.$/);
+    expect(await page.$$eval('header nav a', (as) => as.map((a) => a.getAttribute('href')))).toEqual(['/metrics', '/-/healthy', '/-/ready', '/api/v1/status']);
+    expect(violations).toEqual([]);
+    // Nothing from anywhere else.
+    for (const url of requests) expect(url.startsWith(`${origin}/`), url).toBe(true);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'landing.png'), fullPage: true });
+    await page.close();
+  });
+
+  it('shows a hostile plan name as text: no script runs, no dialog opens, no element is injected (even with the CSP bypassed)', async () => {
+    const page = await openPage({ javascript: true });
+    // Escaping alone must hold: the policy would otherwise block the inline script anyway.
+    await page.setBypassCSP(true);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const paths: string[] = [];
+    page.on('request', (req) => paths.push(new URL(req.url()).pathname));
+    await page.goto(`${origin}/?q=xsstest`, { waitUntil: 'load' });
+    const shown = await rows(page);
+    expect(shown.map((r) => [r.id, r.name, r.badge])).toEqual([['dbs1xsstest', XSS_NAME, 'WARNING']]);
+    expect(await page.evaluate(() => document.querySelectorAll('script, img, iframe, object, embed, [onerror]').length)).toBe(0);
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+    // The <img src=x> was never an image: nothing fetched /x.
+    expect(paths.filter((p) => p !== '/favicon.ico')).toEqual(['/']);
+    await page.close();
+  });
+
+  it('filters with the form, JavaScript off', async () => {
+    const page = await openPage({ javascript: false });
+    await page.goto(`${origin}/`);
+    await page.type('input[name="q"]', 'BILLING');
+    await page.select('select[name="state"]', 'problems');
+    await Promise.all([page.waitForNavigation(), page.click('form.filter button[type="submit"]')]);
+    const url = new URL(page.url());
+    expect(url.searchParams.get('q')).toBe('BILLING');
+    expect(url.searchParams.get('state')).toBe('problems');
+    expect((await rows(page)).map((r) => [r.name, r.badge])).toEqual([['mysql-billing-failing', 'CRITICAL']]);
+    expect(await page.$eval('p.shown', (p) => p.textContent)).toMatch(/^Showing 1–1 of 1 matching plans\./);
+    // The form comes back with what was asked.
+    expect(await page.$eval('input[name="q"]', (input) => input.getAttribute('value'))).toBe('BILLING');
+    expect(await page.$eval('select[name="state"] option[selected]', (option) => option.getAttribute('value'))).toBe('problems');
+
+    // The summary's OK link: only OK plans.
+    await Promise.all([page.waitForNavigation(), page.click('p.summary a[href="/?state=ok"]')]);
+    expect(new Set((await rows(page)).map((r) => r.badge))).toEqual(new Set(['OK']));
+    await page.close();
+  });
+
+  it('pages with the links, JavaScript off: every plan once, in order', async () => {
+    const page = await openPage({ javascript: false });
+    await page.goto(`${origin}/?per_page=4`);
+    const pageOf = () => page.$eval('nav.pages .page-of', (s) => s.textContent);
+    expect(await pageOf()).toBe('Page 1 of 3');
+    const seen = [...(await rows(page))];
+    for (const expected of ['Page 2 of 3', 'Page 3 of 3']) {
+      await Promise.all([page.waitForNavigation(), page.click('nav.pages a[rel="next"]')]);
+      expect(await pageOf()).toBe(expected);
+      seen.push(...(await rows(page)));
+    }
+    expect(new URL(page.url()).searchParams.get('page')).toBe('3');
+    expect(await page.$('nav.pages a[rel="next"]')).toBeNull();
+    expect(seen).toHaveLength(9);
+    expect(new Set(seen.map((r) => r.id)).size).toBe(9);
+    const ranks = seen.map((r) => RANK[r.health]!);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    await Promise.all([page.waitForNavigation(), page.click('nav.pages a:not([rel])')]);
+    expect(await pageOf()).toBe('Page 1 of 3');
+    await page.close();
+  });
+
+  it('a bad parameter: 400, the reason on the page, and the form to fix it', async () => {
+    const page = await openPage({ javascript: false });
+    const res = await page.goto(`${origin}/?per_page=0`);
+    expect(res?.status()).toBe(400);
+    expect(await page.$eval('p.error', (p) => p.textContent)).toBe('Bad request: per_page must be a whole number from 1 to 500, not "0". Show all plans');
+    expect(await page.$('form.filter')).not.toBeNull();
+    await Promise.all([page.waitForNavigation(), page.click('p.error a')]);
+    expect((await rows(page)).length).toBe(9);
+    await page.close();
+  });
+});
