@@ -12,7 +12,7 @@ export type Schedule = { type: 'interval'; intervalMs: number } | { type: 'cron'
 export interface ScheduleState {
   /** A cycle is in flight now. */
   running: boolean;
-  /** When the next cycle is due to start (epoch ms); while one runs, the earliest the next can. Absent once stopped. */
+  /** When the next cycle is due to start (epoch ms); while one runs, the earliest the next can. Absent once stopped or not known. */
   nextAtMs?: number;
 }
 
@@ -57,7 +57,9 @@ export class Scheduler {
     const running = this.running !== undefined;
     if (this.stopped) return { running };
     const next = this.schedule.type === 'cron' ? this.task?.getNextRun()?.getTime() : this.nextAtMs;
-    return next === undefined ? { running } : { running, nextAtMs: next };
+    // A cycle running past its slot: the next starts when it ends, at a time nobody knows yet.
+    if (next === undefined || (running && this.schedule.type === 'interval' && next <= Date.now())) return { running };
+    return { running, nextAtMs: next };
   }
 
   /** Start a cycle unless one is running. */
