@@ -314,8 +314,8 @@ const webSchema = z
     telemetry_path: z
       .string()
       .regex(/^\/[^\s?#]*$/, 'expected a path starting with /')
-      // The health paths answer without basic auth (probes), and would hide the metrics behind them.
-      .refine((path) => !['/-/healthy', '/-/ready', '/'].includes(path), 'must not be / or a health path (/-/healthy, /-/ready)')
+      // Another endpoint's path would hide it (or, for the health paths, serve metrics without basic auth).
+      .refine((path) => !['/-/healthy', '/-/ready', '/', '/api/v1/status'].includes(path), 'must not be one of the other endpoints (/, /-/healthy, /-/ready, /api/v1/status)')
       .default('/metrics'),
   })
   .meta({ description: 'HTTP server; command-line flags override these.' });
