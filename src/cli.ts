@@ -6,8 +6,9 @@
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
-import { ConfigError, type ResolvedConfig, configFileSchema, formatIssue, loadConfigFile, parseConfig } from './config/index.js';
+import { ConfigError, type ResolvedConfig, configFileSchema, formatIssue, loadConfigFile } from './config/index.js';
 import { createCredential } from './dbs/credentials.js';
+import type { RunningDemo } from './demo/start.js';
 import { createExporter, runExporter } from './exporter.js';
 import { type LogFormat, createLogger } from './log/logger.js';
 import { type WebConfig, describeWebConfig, loadWebConfig } from './server/web-config.js';
@@ -67,27 +68,6 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
-/** The embedded simulator and a config that points at it, through the real config parser. */
-async function startDemo(options: MainOptions, logger: Logger) {
-  const { startSimulator, DEMO_CREDENTIAL } = await import('./simulator/index.js');
-  const simulator = await startSimulator({ port: options.demoPort, scenario: { plans: options.demoPlans }, adminApi: true });
-  logger.info({ endpoint: simulator.endpoint, access_key_id: DEMO_CREDENTIAL.accessKeyId, plans: options.demoPlans }, 'embedded DBS simulator started');
-  const config = parseConfig(
-    [
-      'collection: { interval: 15s, lookback: 72h }',
-      'targets:',
-      '  - name: demo',
-      '    region: cn-hangzhou',
-      `    endpoint: ${simulator.endpoint}`,
-      '    protocol: http',
-      '    credentials: { type: access_key, access_key_id_env: DEMO_ACCESS_KEY_ID, access_key_secret_env: DEMO_ACCESS_KEY_SECRET }',
-      '    rate_limit: { requests_per_second: 50 }',
-    ].join('\n'),
-    { env: { DEMO_ACCESS_KEY_ID: DEMO_CREDENTIAL.accessKeyId, DEMO_ACCESS_KEY_SECRET: DEMO_CREDENTIAL.accessKeySecret } },
-  );
-  return { simulator, config };
-}
-
 /**
  * Bad configuration: exit 2. `--check-config` answers in plain text, one issue a line (a report
  * for a person or CI, like promtool); a starting exporter logs each issue as an event.
@@ -122,9 +102,12 @@ async function main(options: MainOptions): Promise<void> {
 
   let config: ResolvedConfig;
   let simulator: { close(): Promise<void> } | undefined;
+  let demo: RunningDemo | undefined;
   try {
     if (options.demo) {
-      ({ simulator, config } = await startDemo(options, logger));
+      const { startDemo } = await import('./demo/start.js');
+      demo = await startDemo({ port: options.demoPort, plans: options.demoPlans }, logger);
+      ({ simulator, config } = demo);
     } else {
       config = await loadConfigFile(options.config);
     }
@@ -157,7 +140,8 @@ async function main(options: MainOptions): Promise<void> {
   const telemetryPath = options.webTelemetryPath ?? config.web.telemetry_path;
   let running;
   try {
-    running = await runExporter(config, { logger, build, listenAddress, telemetryPath, ...shard, ...(webConfig ? { webConfig } : {}) });
+    const notice = demo ? { notice: { title: demo.guide.title, lines: demo.guide.lines } } : {};
+    running = await runExporter(config, { logger, build, listenAddress, telemetryPath, ...shard, ...notice, ...(webConfig ? { webConfig } : {}) });
   } catch (err) {
     await simulator?.close();
     logger.error({ address: listenAddress, err: (err as Error).message }, 'cannot listen');
@@ -185,10 +169,11 @@ async function main(options: MainOptions): Promise<void> {
 
   const shown = running.address.host.includes(':') ? `[${running.address.host}]` : running.address.host;
   logger.info({ address: `${shown}:${running.address.port}`, telemetry_path: telemetryPath, targets: config.targets.length }, 'dbs-exporter listening');
-  if (options.demo) {
+  if (demo) {
     const host = shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown;
-    const curl = running.security.tls ? 'curl -sk https' : 'curl -s http';
-    process.stderr.write(`\n  dbs-exporter demo is running. Try:\n    ${curl}://${host}:${running.address.port}${telemetryPath} | grep ^dbs_\n\n`);
+    const base = `${running.security.tls ? 'https' : 'http'}://${host}:${running.address.port}`;
+    const curl = running.security.tls ? 'curl -sk' : 'curl -s';
+    process.stderr.write(demo.banner({ landingPage: `${base}/`, metricsCommand: `${curl} ${base}${telemetryPath} | grep ^dbs_` }));
   }
 }
 

@@ -1,0 +1,44 @@
+/** `--demo`: the embedded simulator, a configuration that points at it, and the guide to its fleet. */
+import type { Logger } from 'pino';
+import { type ResolvedConfig, parseConfig } from '../config/index.js';
+import { parseListenAddress } from '../exporter.js';
+import { DEFAULT_THRESHOLDS } from '../rules/rules.js';
+import { DEMO_CREDENTIAL, type Simulator, startSimulator } from '../simulator/index.js';
+import { buildScenario } from '../simulator/scenario.js';
+import { type DemoGuide, demoBanner, demoGuide } from './guide.js';
+
+/** Loopback only: the demo is for the person at this machine, and its admin API can rewrite the fleet. */
+const DEMO_HOST = '127.0.0.1';
+
+export interface RunningDemo {
+  simulator: Simulator;
+  config: ResolvedConfig;
+  guide: DemoGuide;
+  /** The guide as the startup banner on stderr, with where to look. */
+  banner(where: { landingPage: string; metricsCommand: string }): string;
+}
+
+export async function startDemo(options: { port: number; plans: number }, logger: Logger): Promise<RunningDemo> {
+  // One instant for the simulator's fleet and the guide's description of it.
+  const startTime = Date.now();
+  const scenario = { plans: options.plans, startTime };
+  const simulator = await startSimulator({ host: DEMO_HOST, port: options.port, scenario, adminApi: true });
+  logger.info({ endpoint: simulator.endpoint, access_key_id: DEMO_CREDENTIAL.accessKeyId, plans: options.plans }, 'embedded DBS simulator started');
+  const parsed = parseConfig(
+    [
+      'collection: { interval: 15s, lookback: 72h }',
+      'targets:',
+      '  - name: demo',
+      `    region: ${simulator.fleet.region}`,
+      `    endpoint: ${simulator.endpoint}`,
+      '    protocol: http',
+      '    credentials: { type: access_key, access_key_id_env: DEMO_ACCESS_KEY_ID, access_key_secret_env: DEMO_ACCESS_KEY_SECRET }',
+      '    rate_limit: { requests_per_second: 50 }',
+    ].join('\n'),
+    { env: { DEMO_ACCESS_KEY_ID: DEMO_CREDENTIAL.accessKeyId, DEMO_ACCESS_KEY_SECRET: DEMO_CREDENTIAL.accessKeySecret } },
+  );
+  // The default port, on loopback (--web.listen-address still wins).
+  const config = { ...parsed, web: { ...parsed.web, listen_address: `${DEMO_HOST}:${parseListenAddress(parsed.web.listen_address).port}` } };
+  const guide = demoGuide({ plans: buildScenario(scenario, startTime), now: startTime, lookbackMs: config.collection.lookback }, DEFAULT_THRESHOLDS);
+  return { simulator, config, guide, banner: (where) => demoBanner(guide, where) };
+}
