@@ -3,7 +3,7 @@
 # test/container/image.test.ts runs and starts the result of; the runtime stage only copies its output.
 #
 #   docker build -t dbs-exporter --build-arg VERSION=0.1.0 --build-arg REVISION=$(git rev-parse HEAD) .
-#   docker run --rm -p 9871:9871 --read-only dbs-exporter --demo
+#   docker run --rm -p 9871:9871 --read-only dbs-exporter --demo --web.listen-address=:9871
 #
 # Debian slim rather than Alpine: glibc, the libc Node.js builds and the tests run on (Node's musl
 # builds are experimental), at a modest size cost. Pin it by digest with --build-arg NODE_IMAGE=...@sha256:...
