@@ -17,6 +17,7 @@
 import type { ServerOptions as HttpServerOptions, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
+import { ConnectionTable, acceptBackstop, connectionCap, openFileLimit } from './connections.js';
 
 export interface ServerLimits {
   /** A scraper sends its headers in one packet; 10 s is generous even over a bad link. */
@@ -35,9 +36,12 @@ export interface ServerLimits {
   /** Request line plus headers, in bytes; larger is answered 431. Prometheus sends well under 1 KiB. */
   maxHeaderSize: number;
   /**
-   * Open connections at once; more are dropped when accepted (and logged). Each Prometheus
-   * replica holds one connection per target, so 512 is room for hundreds of scrapers while
-   * staying under the common 1,024 file-descriptor soft limit, which the DBS client also needs.
+   * Open connections at once. Past it a new connection is still accepted, and the oldest
+   * connection not in a request (no complete request header yet, or idle between requests) is
+   * closed to make room: slow or idle clients cannot lock scrapes out (connections.ts,
+   * docs/design/connections.md). Each Prometheus replica holds one connection per target, so
+   * 512 is room for hundreds of scrapers; it also bounds what held connections cost in memory.
+   * Lowered to fit the process's file-descriptor limit (connectionCap).
    */
   maxConnections: number;
   /** A stalled TLS handshake (before headersTimeout starts counting); Node's default is 120 s. */
@@ -74,28 +78,58 @@ export function httpServerOptions(limits: ServerLimits): HttpServerOptions {
 }
 
 /** How often a full connection table is logged, at most. */
-const DROP_LOG_INTERVAL_MS = 60_000;
+const LIMIT_LOG_INTERVAL_MS = 60_000;
 
 /**
- * The limits that are server properties, set again after construction so they hold
- * whatever the options did, and a warning (at most once a minute, with a count) when
- * connections are dropped at the cap: scrapes failing that way leave nothing else behind.
+ * The limits that are server properties, set again after construction so they hold whatever
+ * the options did; the connection table (connections.ts) with its cap; and a warning, at most
+ * once a minute and with counts, while connections are closed for room or dropped: scrapes
+ * failing that way leave nothing else behind. node's own server.maxConnections stays as a
+ * backstop near the descriptor limit, and a failed accept (out of descriptors) is logged rather
+ * than crashing the process through an unhandled 'error'.
  * maxRequestsPerSocket stays unlimited: requests on one connection are sequential, and Node
  * stops reading pipelined requests while responses are backed up, so a cap would only cost
  * scrapers their kept-alive connection.
  */
-export function applyServerLimits(server: HttpServer | HttpsServer, limits: ServerLimits, logger: Logger): void {
+export function applyServerLimits(server: HttpServer | HttpsServer, limits: ServerLimits, logger: Logger, openFiles: number | undefined = openFileLimit()): ConnectionTable {
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
-  server.maxConnections = limits.maxConnections;
-  let dropped = 0;
+  let acceptDropped = 0;
+  let acceptFailed = 0;
   let lastLogged = -Infinity;
-  server.on('drop', () => {
-    dropped += 1;
+  const warn = () => {
     const now = Date.now();
-    if (now - lastLogged < DROP_LOG_INTERVAL_MS) return;
+    if (now - lastLogged < LIMIT_LOG_INTERVAL_MS) return;
     lastLogged = now;
-    logger.warn({ max_connections: limits.maxConnections, dropped_total: dropped }, 'connection limit reached: new connections are being dropped');
+    const c = table.counts();
+    logger.warn(
+      {
+        max_connections: table.maxConnections,
+        open: c.open,
+        busy: c.busy,
+        closed_waiting_total: c.shedWaiting,
+        closed_idle_total: c.shedIdle,
+        dropped_total: c.dropped + acceptDropped,
+        ...(acceptFailed > 0 ? { accept_failed_total: acceptFailed } : {}),
+      },
+      'connection limit reached: closing the oldest connections not in a request',
+    );
+  };
+  const table = new ConnectionTable({ maxConnections: connectionCap(limits.maxConnections, openFiles), onLimit: warn });
+  table.attach(server);
+  server.maxConnections = Math.max(table.maxConnections, acceptBackstop(openFiles));
+  server.on('drop', () => {
+    acceptDropped += 1;
+    warn();
   });
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.syscall === 'accept') {
+      acceptFailed += 1;
+      return warn();
+    }
+    // Anything else is someone else's: listen errors go to the caller's listener; with none, crash as before.
+    if (server.listenerCount('error') === 1) throw err;
+  });
+  return table;
 }
