@@ -76,7 +76,8 @@ describe.concurrent('SIGTERM', () => {
       req.on('error', reject);
       req.end();
     });
-    await new Promise((r) => setTimeout(r, 300));
+    // The health answer, however busy the machine (a fixed 300 ms was too short under a loaded CI).
+    for (let waited = 0; !idleAnswer.includes('\r\n\r\n') && waited < 10_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     expect(idleAnswer).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*Connection: keep-alive\r\n/);
 
     const sigterm = Date.now();
