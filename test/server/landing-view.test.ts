@@ -111,7 +111,7 @@ describe('planProblems: what the alert rules would page on, at the default thres
 
   it('a plan not running is a warning; its missed backups are not (the rules gate them on running)', () => {
     const paused = plan({ info: { status: 'pause' }, full: { success: { endMs: NOW - 5 * D } }, incremental: { success: { endMs: NOW - 5 * D } } });
-    expect(planProblems(paused, true, NOW)).toEqual([{ code: 'plan_not_running', severity: 'warning', alert: 'DBSBackupPlanNotRunning', text: 'plan is pause: no scheduled backups run' }]);
+    expect(planProblems(paused, true, NOW)).toEqual([{ code: 'plan_not_running', severity: 'warning', alert: 'DBSBackupPlanNotRunning', text: 'plan status is pause: no scheduled backups run' }]);
     for (const status of ['stop', 'locked', 'check_pass', 'something-new']) expect(codes(plan({ info: { status } })), status).toEqual(['plan_not_running']);
     expect(codes(plan({ info: { status: 'wait' } }))).toEqual([]);
     expect(codes(plan({ info: { status: 'init', createdMs: NOW - 5 * H } }))).toEqual([]);

@@ -128,7 +128,7 @@ describe('/api/v1/status', () => {
           status: 'pause',
           databaseType: 'MySQL',
           health: 'warning',
-          problems: [{ code: 'plan_not_running', severity: 'warning', alert: 'DBSBackupPlanNotRunning', text: 'plan is pause: no scheduled backups run' }],
+          problems: [{ code: 'plan_not_running', severity: 'warning', alert: 'DBSBackupPlanNotRunning', text: 'plan status is pause: no scheduled backups run' }],
           lastFullBackup: { endedAt: '2026-11-18T12:00:00.000Z', ageSeconds: 2 * 86_400 + 3600 + 60 },
           lastLogBackup: null,
           logBackupEnabled: false,
@@ -253,7 +253,7 @@ describe('the landing page (HTML)', () => {
     expect(page).toContain('Last collection cycle: #2, finished <time datetime="2026-11-20T13:01:00.000Z">2026-11-20 13:01:00 UTC</time> (0s ago).');
     expect(page).toContain('Next cycle: <time datetime="2026-11-20T13:02:00.000Z">2026-11-20 13:02:00 UTC</time> (in 60s).');
     expect(page).toContain('<span class="bad">STALLED</span> (no progress for 61m)');
-    expect(page).toContain('<li title="DBSBackupPlanNotRunning">plan is pause: no scheduled backups run</li>');
+    expect(page).toContain('<li title="DBSBackupPlanNotRunning">plan status is pause: no scheduled backups run</li>');
     for (const href of ['/metrics', '/-/healthy', '/-/ready', '/api/v1/status']) expect(page).toContain(`<a href="${href}">`);
     expect(page).toContain('Version 9.8.7.');
     expect(page).toContain('Showing 1–4 of 4 matching plans.');

@@ -110,7 +110,7 @@ export function planProblems(plan: PlanSnapshot, targetUp: boolean, nowMs: numbe
 
   const status = info.status;
   const initYoung = status === 'init' && info.createdMs !== undefined && (nowMs - info.createdMs) / 1000 < t.planInitSeconds;
-  if (!QUIET_STATUSES.has(status) && !initYoung) add('plan_not_running', 'warning', 'DBSBackupPlanNotRunning', `plan is ${status || 'in an unknown status'}: no scheduled backups run`);
+  if (!QUIET_STATUSES.has(status) && !initYoung) add('plan_not_running', 'warning', 'DBSBackupPlanNotRunning', `plan status is ${status || 'unknown'}: no scheduled backups run`);
   const running = status === 'running';
 
   const full = plan.types.full;
