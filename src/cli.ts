@@ -3,6 +3,7 @@
  * Command line: flags → config → start. Flags follow the Prometheus exporter convention
  * (--web.listen-address, --web.telemetry-path, --log.level, --log.format).
  */
+import './runtime.js'; // first, before the heap grows: V8 heap settings however node is started (runtime.ts)
 import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
