@@ -22,11 +22,12 @@ type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [options]
   --plans <n,n,…>        fleet sizes (default 100,1000,5000; with --quick 100)
-  --quick                short smoke run: 1 s per load cell, 20 memory cycles
+  --quick                short smoke run: 1 s per load cell, 20 memory retention cycles, 3 in-service
   --sections <s,s,…>     any of ${SECTIONS.join(',')} (default all)
   --duration <s>         seconds of load per scrape cell (default 5; quick 1)
   --repeats <n>          runs of each in-memory and exporter scrape cell, interleaved; the median p99 is reported (default 1)
-  --cycles <n>           steady memory cycles (default 200; quick 20)
+  --cycles <n>           memory retention cycles (default 200; quick 20)
+  --service-cycles <n>   steady cycles of each in-service memory run, as users start it and as the image does (default 10; quick 3)
   --merge                keep the fleet sizes and sections of the previous latest.json that this run does not measure
   --cell-cap <s>         hard stop of one load cell that waits for slow answers (default 120; quick 15)
   --memory-budget <s>    wall-time cap of the memory section per fleet size (default 480; quick 60)
@@ -49,6 +50,7 @@ function settingsFrom(argv: string[]): BenchSettings {
       duration: { type: 'string' },
       repeats: { type: 'string' },
       cycles: { type: 'string' },
+      'service-cycles': { type: 'string' },
       'memory-budget': { type: 'string' },
       'cell-cap': { type: 'string' },
       merge: { type: 'boolean', default: false },
@@ -77,6 +79,7 @@ function settingsFrom(argv: string[]): BenchSettings {
     repeats: one('--repeats', values.repeats, 1),
     cellCapS: one('--cell-cap', values['cell-cap'], quick ? 15 : 120),
     cycles: one('--cycles', values.cycles, quick ? 20 : 200),
+    serviceCycles: one('--service-cycles', values['service-cycles'], quick ? 3 : 10),
     memoryBudgetS: one('--memory-budget', values['memory-budget'], quick ? 60 : 480),
     runtime: values.runtime,
   };
@@ -93,7 +96,7 @@ async function runSection(section: Section, plans: number, settings: BenchSettin
       fleet.poll = await benchPoll({ plans, log });
       return;
     case 'memory':
-      fleet.memory = await benchMemory({ plans, cycles: settings.cycles, budgetS: settings.memoryBudgetS, log });
+      fleet.memory = await benchMemory({ plans, cycles: settings.cycles, budgetS: settings.memoryBudgetS, serviceCycles: settings.serviceCycles ?? 10, log });
       return;
     case 'startup':
       fleet.startup = await benchStartup({ plans, log });

@@ -68,8 +68,15 @@ export async function imageEnvironment(): Promise<Record<string, string>> {
 }
 let imageEnv: Record<string, string> = {};
 
+/** The image's environment as `KEY=value …` (compiled mode; empty before useRuntime or with tsx). */
+export function describeImageEnvironment(): string {
+  return Object.entries(imageEnv)
+    .map(([key, value]) => `${key}=${value.includes(' ') ? `"${value}"` : value}`)
+    .join(' ');
+}
+
 /** The file to run for a script named by its source path, e.g. `src/cli.ts`. */
-function entry(script: string): string {
+export function entry(script: string): string {
   return runtime.kind === 'compiled' ? join(runtime.dir, script.replace(/\.ts$/, '.js')) : script;
 }
 
@@ -112,7 +119,16 @@ export interface SpawnOptions {
   waitForReady?: boolean;
   /** Keep the image's --max-old-space-size (default true); false runs with V8's default heap limit. */
   imageHeapCap?: boolean;
+  /**
+   * How the process is started: `image` (default) with the container image's environment
+   * (compiled mode), `user` as the README starts it: plain node, no NODE_OPTIONS, nothing added.
+   */
+  start?: StartedAs;
+  /** Scripts (source paths) imported before the script and the probe, e.g. src/runtime.ts. */
+  imports?: string[];
 }
+
+export type StartedAs = 'image' | 'user';
 
 export class Child {
   readonly process: ChildProcess;
@@ -131,8 +147,9 @@ export class Child {
   ) {
     const { NODE_OPTIONS: _ignored, ...inherited } = process.env;
     const probe = options.probe === false ? [] : ['--import', pathToFileURL(entry('bench/probe.ts')).href];
-    const preload = [...(runtime.kind === 'tsx' ? ['--import', 'tsx'] : []), ...probe];
-    const { NODE_OPTIONS: imageNodeOptions, ...imageVars } = runtime.kind === 'compiled' ? imageEnv : {};
+    const imports = (options.imports ?? []).flatMap((script) => ['--import', pathToFileURL(entry(script)).href]);
+    const preload = [...(runtime.kind === 'tsx' ? ['--import', 'tsx'] : []), ...imports, ...probe];
+    const { NODE_OPTIONS: imageNodeOptions, ...imageVars } = runtime.kind === 'compiled' && options.start !== 'user' ? imageEnv : {};
     const imageFlags = (imageNodeOptions ? imageNodeOptions.split(/\s+/).filter(Boolean) : []).filter(
       (flag) => options.imageHeapCap !== false || !flag.startsWith('--max-old-space-size'),
     );

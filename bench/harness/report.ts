@@ -19,6 +19,8 @@ export interface BenchSettings {
   repeats?: number;
   cellCapS: number;
   cycles: number;
+  /** Steady cycles of each in-service memory run (absent in results from before it existed). */
+  serviceCycles?: number;
   memoryBudgetS: number;
   /** How measured processes ran (absent in results from before the option existed: tsx). */
   runtime?: 'compiled' | 'tsx';
@@ -242,12 +244,41 @@ function pollSection(fleets: FleetResult[]): string {
 function memorySection(fleets: FleetResult[]): string {
   const memories = fleets.flatMap((f) => (f.memory ? [f.memory] : []));
   if (memories.length === 0) return '';
-  const out = [
-    '## 3. Memory',
+  const out = ['## 3. Memory', ''];
+  const services = memories.flatMap((m) => (m.inService ?? []).map((run) => ({ plans: m.plans, run })));
+  if (services.length > 0) {
+    out.push(
+      '### In service, as users start it and as the image does',
+      '',
+      'The CLI in a child process polling the simulator on the real clock (10 s interval: at 5,000 plans cycles run back to back), scraped gzip every 5 s; RSS read from /proc every 500 ms (garbage V8 has not collected yet included, as a memory limit counts it); heap spaces from the exporter\'s own `nodejs_heap_*` series on each scrape. "as users start it": plain `node dist/cli.js`, no NODE_OPTIONS, so only what the program sets itself (src/runtime.ts); "image": with the Dockerfile\'s environment.',
+      '',
+      table(
+        ['plans', 'started', 'steady cycles', 'steady cycle s', 'RSS after first cycle', 'RSS steady min / median / max', 'peak RSS (whole run)', 'new / old space max', 'heap total max', 'CPU s per cycle', 'note'],
+        services.map(({ plans, run }) => [
+          int(plans),
+          run.startedWith,
+          int(run.cyclesRun),
+          num(run.steadyCycleMedianS, 1),
+          mib(run.rssAtReadyBytes),
+          `${mib(run.rssSteadyMinBytes)} / ${mib(run.rssSteadyP50Bytes)} / **${mib(run.rssSteadyMaxBytes)}**`,
+          mib(run.peakRssBytes),
+          `${mib(run.newSpaceMaxBytes)} / ${mib(run.oldSpaceMaxBytes)}`,
+          mib(run.heapTotalMaxBytes),
+          num(run.cpuSecondsPerCycle, 1),
+          [run.cut, run.failedScrapes > 0 ? `${run.failedScrapes} of ${run.scrapes} scrapes failed` : ''].filter(Boolean).join('; '),
+        ]),
+      ),
+      '',
+    );
+  }
+  const startedAs = (m: (typeof memories)[number]) =>
+    m.retentionStart === 'user' ? 'as users start it (no NODE_OPTIONS; src/runtime.ts imported first, as cli.ts does)' : 'with the image\'s environment';
+  out.push(
+    '### Retention over many cycles',
     '',
-    'Manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; RSS before GC = the highest RSS read just before a sample\'s forced GC, cycles ≥ 10 (one reading per sample, right after a scrape: uncollected garbage included, as a container limit would count it; not the peak, which is the next column); peak = the process\'s maximum RSS (getrusage) over the whole run, first cycle included.',
+    `Exporter process ${[...new Set(memories.map(startedAs))].join(' / ')}, started with --expose-gc; manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; RSS before GC = the highest RSS read just before a sample's forced GC, cycles ≥ 10 (one reading per sample, right after a scrape: uncollected garbage included, as a container limit would count it; not the peak, which is the next column); peak = the process's maximum RSS (getrusage) over the whole run, first cycle included.`,
     '',
-  ];
+  );
   out.push(
     table(
       ['plans', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'off-heap buffers at end', 'RSS before GC (max, cycles ≥ 10)', 'peak RSS', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
