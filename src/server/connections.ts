@@ -39,6 +39,8 @@ export interface ConnectionTableOptions {
 
 interface Connection {
   readonly socket: Socket;
+  /** connectionKey of the raw socket while its TLS handshake is pending (HTTPS). */
+  readonly handshakeKey?: string;
   /** The TLS socket over `socket` once the handshake completed (HTTPS). */
   tls?: TLSSocket;
   /** Requests read and not yet answered (pipelining allows more than one). */
@@ -89,10 +91,10 @@ export class ConnectionTable {
   }
 
   #admit(socket: Socket, tls: boolean): void {
-    const connection: Connection = { socket, inFlight: 0, closed: false };
+    const connection: Connection = { socket, inFlight: 0, closed: false, ...(tls ? { handshakeKey: connectionKey(socket) } : {}) };
     this.#bySocket.set(socket, connection);
     this.#waiting.set(socket, connection);
-    if (tls) this.#handshaking.set(connectionKey(socket), connection);
+    if (connection.handshakeKey !== undefined) this.#handshaking.set(connection.handshakeKey, connection);
     socket.once('close', () => this.#forget(connection));
     if (this.#waiting.size + this.#idle.size + this.#busy <= this.maxConnections) return;
     const victim = this.#oldestExcept(this.#waiting, connection);
@@ -131,7 +133,7 @@ export class ConnectionTable {
     this.#idle.delete(socket);
     if (connection.inFlight > 0) this.#busy -= 1;
     connection.inFlight = 0;
-    if (connection.tls === undefined) this.#handshaking.delete(connectionKey(socket));
+    if (connection.handshakeKey !== undefined && this.#handshaking.get(connection.handshakeKey) === connection) this.#handshaking.delete(connection.handshakeKey);
   }
 
   #secured(tls: TLSSocket): void {
