@@ -13,7 +13,7 @@ import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
 import { createApp } from '../../src/server/app.js';
-import { connectionTable } from '../../src/server/connections.js';
+import { connectionCap, connectionTable, openFileLimit } from '../../src/server/connections.js';
 import { SERVER_LIMITS, type ServerLimits } from '../../src/server/limits.js';
 import { loadWebConfig, type WebConfig } from '../../src/server/web-config.js';
 import { WebSecurity } from '../../src/server/web-security.js';
@@ -433,7 +433,7 @@ describe('the limits in force', () => {
         keepAliveTimeout: server.keepAliveTimeout,
         maxConnections: connectionTable(server)?.maxConnections,
         maxHeaderSize: (server as { maxHeaderSize?: number }).maxHeaderSize, // set by node:http, not in @types/node
-      }).toEqual({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000, maxConnections: 512, maxHeaderSize: 16_384 });
+      }).toEqual({ headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000, maxConnections: connectionCap(512, openFileLimit()), maxHeaderSize: 16_384 });
     }
 
     const { port } = await serve({ webConfig: tls, limits: { tlsHandshakeTimeoutMs: 500 } });
