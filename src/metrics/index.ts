@@ -5,12 +5,12 @@
  * second). Nothing here calls DBS.
  */
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { type BuildInfo, type ExporterMetrics, registerExporterMetrics } from './exporter.js';
+import { type BuildInfo, type ExporterMetrics, registerExporterMetrics } from './exporter-metrics.js';
 import { Exposition, type ExpositionFormat } from './exposition.js';
 import { registerFamilies } from './families.js';
 import type { MetricsSource } from './labels.js';
 
-export type { ExporterMetrics, BuildInfo } from './exporter.js';
+export type { ExporterMetrics, BuildInfo } from './exporter-metrics.js';
 export type { MetricsSource } from './labels.js';
 export { CONTENT_TYPES, Exposition, type ExpositionFormat } from './exposition.js';
 export { PLAN_FAMILIES, type FamilyDef } from './families.js';
