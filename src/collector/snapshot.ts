@@ -3,7 +3,8 @@
  * The HTTP server holds one snapshot at a time and swaps it whole, so a scrape never sees
  * half a cycle and never calls DBS.
  */
-import type { BackupTypeSummary, PlanInfo } from './state.js';
+import type { PlanInfo } from './plan-info.js';
+import type { BackupTypeSummary } from './summary.js';
 import type { BackupType } from './status.js';
 
 export interface PlanSnapshot {

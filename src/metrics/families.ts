@@ -6,7 +6,7 @@
  */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { PlanSnapshot } from '../collector/snapshot.js';
-import type { BackupTypeSummary } from '../collector/state.js';
+import type { BackupTypeSummary } from '../collector/summary.js';
 import { BACKUP_TYPES, type BackupType, JOB_STATES, STORAGE_CLASSES } from '../collector/status.js';
 import { BACKUP_PLAN_STATUSES } from '../dbs/schemas.js';
 import { PLAN_LABELS, type MetricsSource, planLabels, seconds } from './labels.js';

@@ -1,0 +1,50 @@
+/** What the plan list (DescribeBackupPlanList) says about a plan, in the exporter's vocabulary. */
+import type { BackupPlanDetail } from '../dbs/schemas.js';
+import { fullBackupIntervalSeconds } from './status.js';
+import { internString, millis } from './wire-values.js';
+
+export interface PlanInfo {
+  planId: string;
+  name: string;
+  status: string;
+  backupMethod: string;
+  databaseType: string;
+  instanceType: string;
+  instanceId: string;
+  restorableStartMs?: number;
+  restorableEndMs?: number;
+  fullIntervalSeconds?: number;
+  createdMs?: number;
+  /** EnableBackupLog; undefined when DBS does not say. */
+  logBackupEnabled?: boolean;
+}
+
+/** The previous info when nothing in it changed (most polls), else the new one. */
+export function keepPlanInfo(previous: PlanInfo | undefined, next: PlanInfo): PlanInfo {
+  if (!previous) return next;
+  const keys = Object.keys(next) as Array<keyof PlanInfo>;
+  if (keys.length !== Object.keys(previous).length) return next;
+  for (const key of keys) if (previous[key] !== next[key]) return next;
+  return previous;
+}
+
+export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {
+  const interval = fullBackupIntervalSeconds(detail.BackupPeriod);
+  const begin = millis(detail.BeginTimestampForRestore);
+  const end = millis(detail.EndTimestampForRestore);
+  const created = millis(detail.BackupPlanCreateTime);
+  return {
+    planId: detail.BackupPlanId,
+    name: detail.BackupPlanName ?? '',
+    status: internString(detail.BackupPlanStatus),
+    backupMethod: internString(detail.BackupMethod ?? ''),
+    databaseType: internString(detail.DatabaseType ?? ''),
+    instanceType: internString(detail.SourceEndpointInstanceType ?? ''),
+    instanceId: detail.SourceEndpointInstanceID ?? '',
+    ...(begin !== undefined ? { restorableStartMs: begin } : {}),
+    ...(end !== undefined ? { restorableEndMs: end } : {}),
+    ...(interval !== undefined ? { fullIntervalSeconds: interval } : {}),
+    ...(created !== undefined ? { createdMs: created } : {}),
+    ...(detail.EnableBackupLog !== undefined ? { logBackupEnabled: detail.EnableBackupLog } : {}),
+  };
+}
