@@ -8,12 +8,11 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { Collector, type CollectorTarget, type CycleReport } from './collector/collector.js';
-import { createLimiter } from './collector/limits.js';
 import { type Schedule, Scheduler } from './collector/scheduler.js';
 import type { Shard } from './collector/shard.js';
 import type { Snapshot } from './collector/snapshot.js';
 import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
-import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
+import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, type DbsClient, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
 import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
 import { type LandingNotice, createApp } from './server/app.js';
 import { SHUTDOWN_GRACE_MS, closeServer } from './server/shutdown.js';
@@ -86,16 +85,12 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
   const { logger } = options;
   let current: Snapshot | undefined;
   const metrics = createRegistry({ snapshot: () => current, now }, options.build, { processMetrics: options.processMetrics ?? true });
-  const cycleCalls = { calls: 0, failures: 0 };
+  const clients: DbsClient[] = [];
+  const usage = () => clients.reduce((sum, c) => ({ calls: sum.calls + c.usage.calls, errors: sum.errors + c.usage.errors }), { calls: 0, errors: 0 });
 
   const targets: CollectorTarget[] = config.targets.map((target) => {
     const account = target.name;
     metrics.exporter.initAccount(account);
-    const limiter = createLimiter({
-      requestsPerSecond: target.api.rate_limit.requests_per_second,
-      burst: target.api.rate_limit.burst,
-      maxConcurrency: target.api.max_concurrency,
-    });
     const api = createDbsClient({
       endpoint: dbsEndpoint(target.region, target.endpoint_type, target.endpoint),
       protocol: target.protocol,
@@ -103,19 +98,20 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
       credential: options.credentialFor?.(target) ?? createCredential(credentialSpecFor(target)),
       signatureAlgorithm: target.signature_algorithm,
       timeoutMs: target.api.request_timeout,
+      rateLimit: {
+        requestsPerSecond: target.api.rate_limit.requests_per_second,
+        burst: target.api.rate_limit.burst,
+        maxConcurrency: target.api.max_concurrency,
+      },
       retry: {
         maxAttempts: target.api.retries.max_attempts,
         initialBackoffMs: target.api.retries.initial_backoff,
         maxBackoffMs: target.api.retries.max_backoff,
       },
-      retryHooks: { onRetry: (err) => metrics.exporter.recordRetry(account, err.details.action ?? 'unknown', err.errorClass) },
-      onAttempt: (attempt) => {
-        cycleCalls.calls += 1;
-        if (attempt.code !== 'ok') cycleCalls.failures += 1;
-        metrics.exporter.recordAttempt(account, attempt);
-      },
-      limit: (inner) => limiter.wrap(inner),
+      account,
+      observer: metrics.exporter,
     });
+    clients.push(api);
     return { account, region: target.region, api, selection: target.plans, planConcurrency: target.api.max_concurrency };
   });
 
@@ -136,13 +132,13 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
     snapshot: () => current,
     ready: () => current !== undefined,
     async runCycle() {
-      cycleCalls.calls = 0;
-      cycleCalls.failures = 0;
+      const before = usage();
       const result = await collector.runCycle();
       // Published once its exposition is rendered: scrapes meanwhile serve the previous one.
       await metrics.exposition.prepare(result.snapshot);
       current = result.snapshot;
       const { report } = result;
+      const after = usage();
       const ok = report.planFailures === 0 && report.targetFailures === 0;
       metrics.exporter.recordCycle(report.durationSeconds, ok);
       for (const e of report.errors) metrics.exporter.recordPollError(e.account, e.planId === undefined ? 'discovery' : 'plan', e.errorClass);
@@ -151,8 +147,8 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
         plans_polled: report.plansPolled,
         plan_failures: report.planFailures,
         target_failures: report.targetFailures,
-        api_calls: cycleCalls.calls,
-        api_errors: cycleCalls.failures,
+        api_calls: after.calls - before.calls,
+        api_errors: after.errors - before.errors,
         duration_seconds: Number(report.durationSeconds.toFixed(3)),
       };
       if (ok) logger.info(line, 'collection cycle finished');

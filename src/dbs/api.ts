@@ -1,7 +1,6 @@
 /**
- * The one interface everything above the transport talks to. Retries, rate limits and
- * instrumentation are decorators that take a DbsApi and return a DbsApi, so each concern
- * lives in one file and the collector never knows which ones are in place.
+ * The one interface everything above the transport talks to. Instrumentation, rate limits and
+ * retries are decorators from DbsApi to DbsApi, so the collector never knows which are in place.
  */
 import type {
   DbsAction,
@@ -23,6 +22,24 @@ export type ActionResponse<A extends DbsAction> = ActionTypes[A]['response'];
 
 export interface DbsApi {
   call<A extends DbsAction>(action: A, params: ActionParams<A>): Promise<ActionResponse<A>>;
+}
+
+/** A DbsApi that also counts its HTTP attempts (retries included), for the cycle's log line. */
+export interface DbsClient extends DbsApi {
+  readonly usage: ApiUsage;
+}
+
+export interface ApiUsage {
+  /** HTTP attempts so far, retries included. */
+  readonly calls: number;
+  /** Of those, the ones that failed. */
+  readonly errors: number;
+}
+
+/** Told of every attempt and retry; the exporter's own metrics implement it. */
+export interface DbsCallObserver {
+  recordAttempt(account: string, attempt: ApiAttempt): void;
+  recordRetry(account: string, action: string, errorClass: string): void;
 }
 
 /** What an instrumentation hook learns about each HTTP attempt. */

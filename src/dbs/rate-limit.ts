@@ -1,18 +1,16 @@
 /**
- * Limits on DBS API calls, as wrappers around a DbsApi (the client never knows they are
- * there): a token bucket per account (burst = how many may leave back to back), a hard cap
- * of requests_per_second sent in any rolling second (so a burst never adds to a full second's
- * worth: DBS counts calls per second; stamped when each request leaves, see SendWindow), a cap on requests in flight, and a shared pause after
- * DBS says Throttling, so a throttled account slows down instead of failing.
+ * Per-account limits on DBS calls, as a DbsApi decorator: a token bucket (burst), at most
+ * requests_per_second sent in any rolling second, a cap on calls in flight, and a shared pause
+ * after DBS throttles. Why each exists and what was measured: docs/design/dbs-client.md.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { TokenBucket } from 'limiter';
 import pLimit from 'p-limit';
-import type { DbsApi } from '../dbs/api.js';
-import { DbsApiError } from '../dbs/errors.js';
-import { API_VERSION } from '../dbs/schemas.js';
+import type { DbsApi } from './api.js';
+import { DbsApiError } from './errors.js';
+import { API_VERSION } from './schemas.js';
 
 export interface RateLimitSettings {
   requestsPerSecond: number;
@@ -33,12 +31,9 @@ export interface Limiter {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * At most `max` requests *sent* in any rolling `windowMs`. Grants are stamped when the request
- * actually leaves (see `sent`), not when the call is let through: between the two the call
- * runs through the SDK's promise chain, and an event-loop stall there would otherwise let
- * grants spread over a second leave together. A call is granted only while
- * sends in the last window + granted-but-unsent calls < max, which bounds the sends of every
- * window by max however late each request leaves.
+ * At most `max` requests *sent* in any rolling `windowMs`, stamped when each leaves (a stall in
+ * the SDK between grant and socket must not bunch grants up). Granted only while sends in the
+ * window + granted-but-unsent < max, so every window holds at most max sends.
  */
 export class SendWindow {
   /** The last `max` send times, oldest overwritten first. */
@@ -100,10 +95,8 @@ const currentCall = new AsyncLocalStorage<CallContext>();
 let watchingSends = false;
 
 /**
- * Node announces every outgoing HTTP request synchronously as it is created
- * (`http.client.request.start`, in the async context of the code creating it): the first DBS
- * request of a limited call marks that call's send time. Other requests (an STS token
- * refresh inside the credential chain) are not DBS calls and are not counted.
+ * Node announces each outgoing HTTP request as it is created, in its caller's async context: the
+ * first DBS request of a limited call is its send. Others (an STS token refresh) are not counted.
  */
 function watchSends(): void {
   if (watchingSends) return;
