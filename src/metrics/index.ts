@@ -12,7 +12,8 @@ import type { MetricsSource } from './labels.js';
 
 export type { ExporterMetrics, BuildInfo } from './exporter-metrics.js';
 export type { MetricsSource } from './labels.js';
-export { CONTENT_TYPES, Exposition, type ExpositionFormat } from './exposition.js';
+export { Exposition, type ExpositionFormat, type ServeOptions } from './exposition.js';
+export { CONTENT_TYPES } from './text.js';
 export { PLAN_FAMILIES, type FamilyDef } from './families.js';
 
 export interface ExporterRegistry {

@@ -1,11 +1,12 @@
 /**
  * The live registry (the exporter's own metrics and prom-client's process metrics) as text,
- * in either format, from the metrics' values rather than prom-client's own renderer:
- * prom-client's OpenMetrics rendering renames counters in place (drops `_total` from the
- * metric object), so once Prometheus negotiated OpenMetrics every later plain-text scrape
- * lost the suffix too. Reading values leaves the metric objects untouched.
+ * from the metrics' values: prom-client's OpenMetrics renderer drops `_total` from counter
+ * objects in place, which later plain-text scrapes would inherit.
  */
 import type { Registry } from 'prom-client';
+import type { Snapshot } from '../collector/snapshot.js';
+import { SMALL_PART_ZLIB } from './gzip.js';
+import { type Rendered, rendered } from './pool.js';
 import { type ExpositionFormat, escapeHelp, escapeLabelValue, formatValue } from './text.js';
 
 /**
@@ -62,4 +63,34 @@ export async function renderLive(registry: Registry, format: ExpositionFormat): 
   const metrics = registry.getMetricsAsArray() as unknown as Readable[];
   const families = await Promise.all(metrics.filter((m) => !OMITTED_DEFAULT_METRICS.has(m.name)).map((m) => m.get()));
   return families.map((f) => familyText(f, format)).join('');
+}
+
+/**
+ * The live registry's text per format, for second `slot`: shared by the scrapes of that second,
+ * and by any within `reuseMs` (real time) of its rendering, for the same snapshot. A rendering
+ * holds the event loop for a few ms (docs/design/exposition.md, "Live metrics").
+ */
+export class LiveRenders {
+  private readonly cache = new Map<ExpositionFormat, { snapshot: Snapshot | undefined; atMs: number; slot: number; part: Promise<Rendered> }>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly reuseMs: number,
+  ) {}
+
+  /** `fresh` renders anew (ahead of `slot`, from the render-ahead timer). */
+  at(snapshot: Snapshot | undefined, format: ExpositionFormat, slot: number, fresh = false): Promise<Rendered> {
+    const atMs = performance.now();
+    const hit = this.cache.get(format);
+    if (!fresh && hit && hit.snapshot === snapshot && (hit.slot === slot || atMs - hit.atMs < this.reuseMs)) return hit.part;
+    const part = (async () => {
+      const text = await renderLive(this.registry, format);
+      return rendered([Buffer.from(format === 'openmetrics' ? `${text}# EOF\n` : text, 'utf8')], SMALL_PART_ZLIB);
+    })();
+    this.cache.set(format, { snapshot, atMs, slot, part });
+    part.catch(() => {
+      if (this.cache.get(format)?.part === part) this.cache.delete(format);
+    });
+    return part;
+  }
 }

@@ -3,7 +3,8 @@
  * what formatValue(elapsedSeconds()) prints, for every kind of input.
  */
 import { describe, expect, it } from 'vitest';
-import { formatValue, writeElapsed } from '../../src/metrics/exposition.js';
+import { writeElapsed } from '../../src/metrics/elapsed.js';
+import { formatValue } from '../../src/metrics/text.js';
 import { elapsedSeconds } from '../../src/metrics/families.js';
 
 const written = (nowMs: number, sinceMs: number) => {

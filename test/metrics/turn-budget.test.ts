@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TurnBudget } from '../../src/server/turn-budget.js';
+import { TurnBudget } from '../../src/metrics/turn-budget.js';
 
 /**
  * Writers that each ask the budget, "write" a batch that costs `batchMs` on a fake clock, and

@@ -10,8 +10,10 @@ import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
-import type { Exposition } from '../../src/metrics/index.js';
-import { WRITE_BATCH_BYTES, createApp } from '../../src/server/app.js';
+import { Registry } from 'prom-client';
+import { Exposition } from '../../src/metrics/index.js';
+import { WRITE_BATCH_BYTES } from '../../src/metrics/write-body.js';
+import { createApp } from '../../src/server/app.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { find, parseExposition } from '../support/exposition.js';
 import { simulatorConfig } from '../support/simulator-config.js';
@@ -319,7 +321,8 @@ describe('landing page and unknown paths', () => {
 describe('when rendering fails', () => {
   /** An app whose exposition rejects every lease with `reason`: the one thing this test stands in for. */
   async function failing(reason: unknown) {
-    const exposition = { lease: () => Promise.reject(reason) } as unknown as Exposition;
+    const exposition = new Exposition({ snapshot: () => undefined, now: () => T0 }, new Registry());
+    exposition.lease = () => Promise.reject(reason);
     const server: Server = createServer(createApp({ exposition, telemetryPath: '/metrics', version: '1', isReady: () => true }));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     cleanup.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
