@@ -74,6 +74,12 @@ const BUILTINS: Record<string, string> = {
   __range: '5m',
 };
 
+/** Grafana's variable forms: `${name}`, `${name:format}`, `[[name]]`, `[[name:format]]`, `$name`. */
+const VARIABLE = /\$\{([A-Za-z0-9_]+)(?::[^}]*)?\}|\[\[([A-Za-z0-9_]+)(?::[^\]]*)?\]\]|\$([A-Za-z0-9_]+)/g;
+
+const replaceVariables = (expr: string, value: (name: string, raw: string) => string): string =>
+  expr.replace(VARIABLE, (raw: string, braced?: string, bracketed?: string, bare?: string) => value((braced ?? bracketed ?? bare)!, raw));
+
 /**
  * Replace Grafana variables with values that make the expression plain PromQL:
  * `$account`, `$region`, `$backup_plan_id` (also as `${name}`, `${name:format}` and `[[name]]`)
@@ -82,13 +88,17 @@ const BUILTINS: Record<string, string> = {
  * than being left in place to fail later as a confusing parse error.
  */
 export function substituteVariables(expr: string): string {
-  const value = (name: string, raw: string): string => {
-    if (name in BUILTINS) return BUILTINS[name]!;
+  return replaceVariables(expr, (name, raw) => {
+    if (Object.hasOwn(BUILTINS, name)) return BUILTINS[name]!;
     if ((PLAN_VARIABLES as readonly string[]).includes(name)) return '.*';
     throw new Error(`unknown Grafana variable ${raw} in: ${expr}`);
-  };
-  return expr
-    .replace(/\$\{([A-Za-z0-9_]+)(?::[^}]*)?\}/g, (raw, name: string) => value(name, raw))
-    .replace(/\[\[([A-Za-z0-9_]+)(?::[^\]]*)?\]\]/g, (raw, name: string) => value(name, raw))
-    .replace(/\$([A-Za-z0-9_]+)/g, (raw, name: string) => value(name, raw));
+  });
+}
+
+/**
+ * Replace only Grafana's interval variables, so the expression parses while the plan
+ * variables stay in the label values the dashboard filters by.
+ */
+export function substituteIntervals(expr: string): string {
+  return replaceVariables(expr, (name, raw) => (Object.hasOwn(BUILTINS, name) ? BUILTINS[name]! : raw));
 }
