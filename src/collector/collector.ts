@@ -9,13 +9,13 @@ import type { Logger } from 'pino';
 import pLimit from 'p-limit';
 import type { DbsApi } from '../dbs/api.js';
 import { DbsApiError, classifyThrown } from '../dbs/errors.js';
-import { listAll } from '../dbs/pagination.js';
 import type { BackupPlanDetail } from '../dbs/schemas.js';
 import { type PollSettings, pollPlan } from './poll.js';
 import { type Shard, inShard } from './shard.js';
 import { type PlanSelection, isPlanSelected } from '../config/plans.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
-import { type PlanState, keepPlanInfo, planInfoFromDetail } from './state.js';
+import { PLAN_LIST_SOURCE } from './sources/index.js';
+import type { PlanState } from './state.js';
 import type { BackupType } from './status.js';
 
 export interface CollectorTarget {
@@ -82,13 +82,7 @@ export class Collector {
 
   private async discover(runtime: TargetRuntime): Promise<BackupPlanDetail[]> {
     const { api, selection, region } = runtime.target;
-    if (selection.mode === 'ids') {
-      const found = await Promise.all(
-        selection.ids.map(async (id) => (await listAll(api, 'DescribeBackupPlanList', { BackupPlanId: id, Region: region })).items),
-      );
-      return found.flat().filter((plan) => selection.ids.includes(plan.BackupPlanId));
-    }
-    return (await listAll(api, 'DescribeBackupPlanList', { Region: region })).items;
+    return PLAN_LIST_SOURCE.list(api, region, selection);
   }
 
   private async collectTarget(runtime: TargetRuntime, report: CycleReport): Promise<void> {
@@ -126,40 +120,40 @@ export class Collector {
     );
 
     const limit = pLimit(target.planConcurrency);
-    await Promise.all(
-      selected.map((detail) =>
-        limit(async () => {
-          const previous = runtime.plans.get(detail.BackupPlanId);
-          const pollNow = this.deps.now();
-          try {
-            const result = await pollPlan(target.api, target, detail, previous, this.settings, pollNow);
-            runtime.plans.set(detail.BackupPlanId, result.state);
-            report.plansPolled += 1;
-            for (const { backupType, rawStatus } of result.unknownStatuses) this.warnUnknownStatus(backupType, rawStatus, detail.BackupPlanId);
-          } catch (err) {
-            const error = err instanceof DbsApiError ? err : classifyThrown(err, 'poll');
-            report.planFailures += 1;
-            report.errors.push({ account: target.account, planId: detail.BackupPlanId, errorClass: error.errorClass, code: error.code, message: error.message });
-            // Deleted after the plan list named it: gone now, as the next discovery would say,
-            // rather than a plan whose polls fail.
-            if (error.errorClass === 'not_found') runtime.plans.delete(detail.BackupPlanId);
-            // The job listings failed but the plan list answered: status and info are fresh anyway.
-            else if (previous) runtime.plans.set(detail.BackupPlanId, { ...previous, info: keepPlanInfo(previous.info, planInfoFromDetail(detail)), lastPollOk: false, lastPollAttemptMs: pollNow });
-            else {
-              // Never polled successfully: it still shows up, with poll success 0 and no values.
-              runtime.plans.set(detail.BackupPlanId, {
-                account: target.account,
-                region: target.region,
-                info: planInfoFromDetail(detail),
-                byType: {},
-                lastPollOk: false,
-                lastPollAttemptMs: pollNow,
-              });
-            }
-          }
-        }),
-      ),
-    );
+    await Promise.all(selected.map((detail) => limit(() => this.pollOnePlan(runtime, detail, report))));
+  }
+
+  /** Poll one plan and keep its new state; on failure keep its last good state, marked as not polled. */
+  private async pollOnePlan(runtime: TargetRuntime, detail: BackupPlanDetail, report: CycleReport): Promise<void> {
+    const { target } = runtime;
+    const previous = runtime.plans.get(detail.BackupPlanId);
+    const pollNow = this.deps.now();
+    try {
+      const result = await pollPlan(target.api, target, detail, previous, this.settings, pollNow);
+      runtime.plans.set(detail.BackupPlanId, result.state);
+      report.plansPolled += 1;
+      for (const { backupType, rawStatus } of result.unknownStatuses) this.warnUnknownStatus(backupType, rawStatus, detail.BackupPlanId);
+    } catch (err) {
+      const error = err instanceof DbsApiError ? err : classifyThrown(err, 'poll');
+      report.planFailures += 1;
+      report.errors.push({ account: target.account, planId: detail.BackupPlanId, errorClass: error.errorClass, code: error.code, message: error.message });
+      // Deleted after the plan list named it: gone now, as the next discovery would say,
+      // rather than a plan whose polls fail.
+      if (error.errorClass === 'not_found') runtime.plans.delete(detail.BackupPlanId);
+      // The job listings failed but the plan list answered: status and info are fresh anyway.
+      else if (previous) runtime.plans.set(detail.BackupPlanId, { ...previous, info: PLAN_LIST_SOURCE.transition(previous.info, detail), lastPollOk: false, lastPollAttemptMs: pollNow });
+      else {
+        // Never polled successfully: it still shows up, with poll success 0 and no values.
+        runtime.plans.set(detail.BackupPlanId, {
+          account: target.account,
+          region: target.region,
+          info: PLAN_LIST_SOURCE.transition(undefined, detail),
+          byType: {},
+          lastPollOk: false,
+          lastPollAttemptMs: pollNow,
+        });
+      }
+    }
   }
 
   private warnUnknownStatus(backupType: BackupType, rawStatus: string, planId: string): void {

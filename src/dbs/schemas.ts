@@ -189,3 +189,10 @@ export interface DescribeBackupPlanListRequest extends PageRequest {
 export type WireIncrementBackupFile = z.input<typeof incrementBackupFileSchema>;
 export type WireFullBackupFile = z.input<typeof fullBackupFileSchema>;
 export type WireBackupPlanDetail = z.input<typeof backupPlanDetailSchema>;
+
+/** The response schema of each action: what the transport validates a body against, and what each collector source names. */
+export const RESPONSE_SCHEMAS = {
+  DescribeBackupPlanList: describeBackupPlanListResponseSchema,
+  DescribeFullBackupList: describeFullBackupListResponseSchema,
+  DescribeIncrementBackupList: describeIncrementBackupListResponseSchema,
+} as const satisfies Record<DbsAction, z.ZodType>;

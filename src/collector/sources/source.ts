@@ -1,0 +1,65 @@
+/**
+ * What a source is: one polled DBS action in one file — its request, response schema,
+ * schedule, watermark and pure state transition. Registered by name in index.ts.
+ */
+import type { z } from 'zod';
+import type { ActionParams, DbsApi } from '../../dbs/api.js';
+import { type Item, listAll } from '../../dbs/pagination.js';
+import type { DbsAction } from '../../dbs/schemas.js';
+import type { BackupTypeState } from '../backup-type-state.js';
+import type { ObservedJob } from '../observe.js';
+import type { PlanInfo } from '../plan-info.js';
+import type { BackupType } from '../status.js';
+import type { MergeContext } from '../transitions.js';
+
+export interface PollSettings {
+  /** History asked for on the first poll of a plan. */
+  lookbackMs: number;
+  /** Re-read margin before the watermark. */
+  overlapMs: number;
+  maxPages?: number;
+}
+
+/**
+ * When a source is asked. Every source today is asked once per collection cycle (so once per
+ * plan per cycle for a per-plan source); a source with its own interval adds a value here and
+ * a per-source last-poll time to the plan's state.
+ */
+export type Schedule = 'every-cycle';
+
+/** A listing request without its paging fields (listAll adds those). */
+export type ListRequest<A extends DbsAction> = Omit<ActionParams<A>, 'PageNum' | 'PageSize'>;
+
+/** A per-plan listing of backup jobs, kept as one backup type of the plan's state. */
+export interface JobSourceDefinition<A extends DbsAction> {
+  name: string;
+  action: A;
+  responseSchema: z.ZodType;
+  schedule: Schedule;
+  backupType: BackupType;
+  request(planId: string, startMs: number): ListRequest<A>;
+  observe(item: Item<A>): ObservedJob;
+  /** History the first poll asks for, and the tracked window after it. */
+  lookbackMs(info: PlanInfo, settings: PollSettings): number;
+  /** The watermark: where this poll asks from, given the previous state. */
+  fetchStartMs(previous: BackupTypeState | undefined, ctx: { nowMs: number; lookbackMs: number; overlapMs: number }): number;
+  /** The pure transition: previous state + this poll's jobs → next state. */
+  transition(previous: BackupTypeState | undefined, jobs: readonly ObservedJob[], ctx: MergeContext): BackupTypeState;
+}
+
+/** A job source with its action's types closed over, so sources of different actions share one list. */
+export interface JobSource extends Omit<JobSourceDefinition<DbsAction>, 'request' | 'observe'> {
+  /** Every page of the listing since startMs, as jobs (throws a DbsApiError). */
+  list(api: DbsApi, planId: string, startMs: number, maxPages?: number): Promise<ObservedJob[]>;
+}
+
+export function defineJobSource<A extends DbsAction>(definition: JobSourceDefinition<A>): JobSource {
+  const { request, observe, ...rest } = definition;
+  return {
+    ...rest,
+    async list(api, planId, startMs, maxPages) {
+      const options = maxPages !== undefined ? { maxPages } : {};
+      return (await listAll(api, definition.action, request(planId, startMs), { ...options, map: observe })).items;
+    },
+  };
+}
