@@ -65,9 +65,12 @@ const failed = (res: ServerResponse) => (err: unknown) =>
 export function createApp(options: AppOptions): RequestListener {
   const app = express();
   const { telemetryPath, guard, exposition } = options;
+  // async: a throw while negotiating is a rejection too, answered by failed().
+  const serveMetrics = async (req: IncomingMessage, res: ServerResponse) =>
+    exposition.serve(res, { format: formatFor(req), gzip: acceptsGzip(req), head: req.method === 'HEAD' });
   const serveTelemetry = (req: IncomingMessage, res: ServerResponse): void => {
     if (refuseUnlessReadOnly(req, res, true)) return;
-    exposition.serve(res, { format: formatFor(req), gzip: acceptsGzip(req), head: req.method === 'HEAD' }).catch(failed(res));
+    serveMetrics(req, res).catch(failed(res));
   };
 
   app.disable('x-powered-by');
