@@ -356,3 +356,23 @@ describe('when rendering fails', () => {
     }
   });
 });
+
+describe('refusals', () => {
+  it('/metrics and the other paths refuse a write method and a request body with the same answer', async () => {
+    const { get } = await serve();
+    const answer = async (path: string, headers: Record<string, string>, method: string) => {
+      const res = await get(path, headers, method);
+      return { status: res.status, type: res.headers['content-type'], allow: res.headers.allow, text: res.text };
+    };
+    for (const path of ['/metrics', '/', '/-/ready', '/api/v1/status']) {
+      expect(await answer(path, {}, 'DELETE'), path).toEqual({ status: 405, type: 'text/plain; charset=utf-8', allow: 'GET, HEAD', text: 'Method Not Allowed\n' });
+      expect(await answer(path, { 'transfer-encoding': 'chunked' }, 'GET'), path).toEqual({
+        status: 413,
+        type: 'text/plain; charset=utf-8',
+        allow: undefined,
+        text: 'Request body not accepted\n',
+      });
+    }
+    expect(await answer('/nope', {}, 'DELETE')).toEqual({ status: 404, type: 'text/plain; charset=utf-8', allow: undefined, text: 'Not Found\n' });
+  });
+});
