@@ -1,19 +1,20 @@
 /**
- * Wires a resolved configuration into a running exporter: one DBS client per target
- * (credentials → signed transport → instrumentation → limits → retries), the collector,
- * the metrics registry reading the collector's latest snapshot, the scheduler, and the
- * HTTP server. The CLI only parses flags and calls into here.
+ * Wires a resolved configuration into a running exporter, and nothing else runs through here:
+ * the scheduler drives the collector, which calls DBS through one client per target and
+ * publishes each snapshot to the store that the metrics and the server read.
  */
 import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { Collector, type CollectorTarget, type CycleReport } from './collector/collector.js';
+import { cycleOk } from './collector/cycle-report.js';
 import { type Schedule, Scheduler } from './collector/scheduler.js';
 import type { Shard } from './collector/shard.js';
 import type { Snapshot } from './collector/snapshot.js';
+import { type SnapshotSubscriber, SnapshotStore } from './collector/snapshot-store.js';
 import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
-import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, type DbsClient, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
-import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
+import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
+import { type BuildInfo, type ExporterMetrics, type ExporterRegistry, createRegistry } from './metrics/index.js';
 import { type LandingNotice, createApp } from './server/app.js';
 import { SHUTDOWN_GRACE_MS, closeServer } from './server/shutdown.js';
 import type { WebConfig } from './server/web-config.js';
@@ -74,6 +75,8 @@ export interface ExporterOptions {
 export interface Exporter {
   metrics: ExporterRegistry;
   collector: Collector;
+  /** The published snapshots (the collector's store). */
+  snapshots: SnapshotStore;
   /** Run one collection cycle now and publish its snapshot. */
   runCycle(): Promise<{ snapshot: Snapshot; report: CycleReport }>;
   snapshot(): Snapshot | undefined;
@@ -82,15 +85,14 @@ export interface Exporter {
 
 export function createExporter(config: ResolvedConfig, options: ExporterOptions): Exporter {
   const now = options.now ?? Date.now;
-  const { logger } = options;
-  let current: Snapshot | undefined;
-  const metrics = createRegistry({ snapshot: () => current, now }, options.build, { processMetrics: options.processMetrics ?? true });
-  const clients: DbsClient[] = [];
-  const usage = () => clients.reduce((sum, c) => ({ calls: sum.calls + c.usage.calls, errors: sum.errors + c.usage.errors }), { calls: 0, errors: 0 });
+  const snapshots = new SnapshotStore();
+  const metrics = createRegistry({ snapshot: snapshots.current, now }, options.build, { processMetrics: options.processMetrics ?? true });
+  // The exposition renders each snapshot before it is current; cycle metrics count it after.
+  snapshots.subscribe(metrics.exposition);
+  snapshots.subscribe(cycleMetrics(metrics.exporter));
 
   const targets: CollectorTarget[] = config.targets.map((target) => {
-    const account = target.name;
-    metrics.exporter.initAccount(account);
+    metrics.exporter.initAccount(target.name);
     const api = createDbsClient({
       endpoint: dbsEndpoint(target.region, target.endpoint_type, target.endpoint),
       protocol: target.protocol,
@@ -108,69 +110,36 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
         initialBackoffMs: target.api.retries.initial_backoff,
         maxBackoffMs: target.api.retries.max_backoff,
       },
-      account,
+      account: target.name,
       observer: metrics.exporter,
     });
-    clients.push(api);
-    return { account, region: target.region, api, selection: target.plans, planConcurrency: target.api.max_concurrency };
+    return { account: target.name, region: target.region, api, selection: target.plans, planConcurrency: target.api.max_concurrency };
   });
 
-  const collector = new Collector(
-    targets,
-    {
-      lookbackMs: config.collection.lookback,
-      overlapMs: config.collection.overlap,
-      maxStalenessMs: config.collection.max_staleness,
-      ...(options.shard ? { shard: options.shard } : {}),
-    },
-    { now, logger },
-  );
+  const settings = {
+    lookbackMs: config.collection.lookback,
+    overlapMs: config.collection.overlap,
+    maxStalenessMs: config.collection.max_staleness,
+    ...(options.shard ? { shard: options.shard } : {}),
+  };
+  const collector = new Collector(targets, settings, { now, logger: options.logger, snapshots });
 
   return {
     metrics,
     collector,
-    snapshot: () => current,
-    ready: () => current !== undefined,
-    async runCycle() {
-      const before = usage();
-      const result = await collector.runCycle();
-      // Published once its exposition is rendered: scrapes meanwhile serve the previous one.
-      await metrics.exposition.prepare(result.snapshot);
-      current = result.snapshot;
-      const { report } = result;
-      const after = usage();
-      const ok = report.planFailures === 0 && report.targetFailures === 0;
-      metrics.exporter.recordCycle(report.durationSeconds, ok);
-      for (const e of report.errors) metrics.exporter.recordPollError(e.account, e.planId === undefined ? 'discovery' : 'plan', e.errorClass);
-      const line = {
-        cycle: result.snapshot.cycle,
-        plans_polled: report.plansPolled,
-        plan_failures: report.planFailures,
-        target_failures: report.targetFailures,
-        api_calls: after.calls - before.calls,
-        api_errors: after.errors - before.errors,
-        duration_seconds: Number(report.durationSeconds.toFixed(3)),
-      };
-      if (ok) logger.info(line, 'collection cycle finished');
-      else {
-        // One line per cycle for all errors, grouped, with one example each.
-        const byKind = new Map<string, { count: number; example: string; accounts: Set<string> }>();
-        for (const e of report.errors) {
-          const key = `${e.errorClass}:${e.code}`;
-          const entry = byKind.get(key) ?? { count: 0, example: e.message, accounts: new Set<string>() };
-          entry.count += 1;
-          entry.accounts.add(e.account);
-          byKind.set(key, entry);
-        }
-        logger.warn(
-          {
-            ...line,
-            errors: [...byKind].map(([kind, v]) => ({ kind, count: v.count, accounts: [...v.accounts], example: v.example })),
-          },
-          'collection cycle finished with errors',
-        );
-      }
-      return result;
+    snapshots,
+    snapshot: snapshots.current,
+    ready: () => snapshots.current() !== undefined,
+    runCycle: () => collector.runCycle(),
+  };
+}
+
+/** The exporter's cycle and poll-error counters, from each published cycle's report. */
+function cycleMetrics(exporterMetrics: ExporterMetrics): SnapshotSubscriber {
+  return {
+    published(_snapshot, report: CycleReport) {
+      exporterMetrics.recordCycle(report.durationSeconds, cycleOk(report));
+      for (const e of report.errors) exporterMetrics.recordPollError(e.account, e.planId === undefined ? 'discovery' : 'plan', e.errorClass);
     },
   };
 }
@@ -213,14 +182,14 @@ export async function runExporter(
   const exporter = createExporter(config, options);
   const security = new WebSecurity(options.webConfig, { logger: options.logger, pollIntervalMs: options.webConfigPollMs });
   // Made here, started once the port is bound: the landing page asks it when the next cycle is due.
-  const scheduler = new Scheduler(scheduleFor(config), async () => void (await exporter.runCycle()), options.logger);
+  const scheduler = new Scheduler(scheduleFor(config), exporter.collector, options.logger);
   const app = createApp({
     exposition: exporter.metrics.exposition,
     telemetryPath: options.telemetryPath,
     version: options.build.version,
     isReady: exporter.ready,
     describe: () => config.targets.map((t) => `${t.name} (${t.region})`),
-    status: { snapshot: exporter.snapshot, schedule: () => scheduler.state(), now: options.now ?? Date.now },
+    status: { snapshot: exporter.snapshots.current, schedule: () => scheduler.state(), now: options.now ?? Date.now },
     guard: security.guard,
     ...(options.notice ? { notice: options.notice } : {}),
   });

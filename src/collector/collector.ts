@@ -1,19 +1,20 @@
 /**
  * A collection cycle: for every target, discover its plans, poll each selected plan with
- * bounded concurrency, and turn the resulting state into a finished Snapshot that the
- * HTTP server swaps in atomically. A failing target or plan keeps its last good state
- * (marked by poll success = 0; point-in-time gauges only until max staleness), and never
- * blanks another.
+ * bounded concurrency, and publish the resulting state as a finished Snapshot. A failing
+ * target or plan keeps its last good state (marked by poll success = 0; point-in-time gauges
+ * only until max staleness), and never blanks another.
  */
 import type { Logger } from 'pino';
 import pLimit from 'p-limit';
-import type { DbsApi } from '../dbs/api.js';
+import type { ApiUsage, DbsApi } from '../dbs/api.js';
 import { DbsApiError, classifyThrown } from '../dbs/errors.js';
 import type { BackupPlanDetail } from '../dbs/schemas.js';
 import { type PollSettings, pollPlan } from './poll.js';
 import { type Shard, inShard } from './shard.js';
 import { type PlanSelection, isPlanSelected } from '../config/plans.js';
+import { type CycleReport, logCycle } from './cycle-report.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
+import { SnapshotStore } from './snapshot-store.js';
 import { PLAN_LIST_SOURCE } from './sources/index.js';
 import type { PlanState } from './state.js';
 import type { BackupType } from './status.js';
@@ -21,8 +22,8 @@ import type { BackupType } from './status.js';
 export interface CollectorTarget {
   account: string;
   region: string;
-  /** Already wrapped in instrumentation, limits and retries. */
-  api: DbsApi;
+  /** The whole request stack (dbs/createDbsClient); its usage, when it counts, goes in the cycle's report. */
+  api: DbsApi & { readonly usage?: ApiUsage };
   selection: PlanSelection;
   /** Plans polled at once for this target. */
   planConcurrency: number;
@@ -46,13 +47,7 @@ interface TargetRuntime {
   lastDiscoverySuccessMs?: number;
 }
 
-export interface CycleReport {
-  durationSeconds: number;
-  plansPolled: number;
-  planFailures: number;
-  targetFailures: number;
-  errors: Array<{ account: string; planId?: string; errorClass: string; code: string; message: string }>;
-}
+export type { CycleReport } from './cycle-report.js';
 
 /** Archive rows summarised between yields to the event loop while a snapshot is built (~5 ms). */
 const SNAPSHOT_SLICE_ROWS = 20_000;
@@ -61,23 +56,45 @@ export class Collector {
   private readonly runtimes: TargetRuntime[];
   private readonly warnedStatuses = new Set<string>();
   private cycles = 0;
+  /** Where each cycle's snapshot goes; metrics and the server read it from here. */
+  readonly snapshots: SnapshotStore;
 
   constructor(
     targets: readonly CollectorTarget[],
     private readonly settings: CollectionSettings,
-    private readonly deps: { now: () => number; logger: Logger },
+    private readonly deps: { now: () => number; logger: Logger; snapshots?: SnapshotStore },
   ) {
     this.runtimes = targets.map((target) => ({ target, plans: new Map(), missing: new Set(), excluded: [], up: false }));
+    this.snapshots = deps.snapshots ?? new SnapshotStore();
   }
 
-  /** Run one cycle over every target and return the snapshot it produced. */
+  /** Run one cycle over every target, publish its snapshot, and return it with the cycle's report. */
   async runCycle(): Promise<{ snapshot: Snapshot; report: CycleReport }> {
     const started = performance.now();
-    const report: CycleReport = { durationSeconds: 0, plansPolled: 0, planFailures: 0, targetFailures: 0, errors: [] };
+    const usedBefore = this.apiUsage();
+    const report: CycleReport = { durationSeconds: 0, plansPolled: 0, planFailures: 0, targetFailures: 0, apiCalls: 0, apiErrors: 0, errors: [] };
     await Promise.all(this.runtimes.map((runtime) => this.collectTarget(runtime, report)));
     this.cycles += 1;
     report.durationSeconds = (performance.now() - started) / 1000;
-    return { snapshot: await this.snapshot(), report };
+    const usedAfter = this.apiUsage();
+    report.apiCalls = usedAfter.calls - usedBefore.calls;
+    report.apiErrors = usedAfter.errors - usedBefore.errors;
+    const snapshot = await this.snapshot();
+    await this.snapshots.publish(snapshot, report);
+    logCycle(this.deps.logger, snapshot.cycle, report);
+    return { snapshot, report };
+  }
+
+  /** Calls to DBS so far over every target (targets may share one client). */
+  private apiUsage(): ApiUsage {
+    const clients = new Set(this.runtimes.map((runtime) => runtime.target.api));
+    let calls = 0;
+    let errors = 0;
+    for (const client of clients) {
+      calls += client.usage?.calls ?? 0;
+      errors += client.usage?.errors ?? 0;
+    }
+    return { calls, errors };
   }
 
   private async discover(runtime: TargetRuntime): Promise<BackupPlanDetail[]> {

@@ -1,10 +1,15 @@
 /**
- * Runs collection cycles on an interval or a cron expression (node-cron), one at a time:
+ * Drives the collector: one cycle at a time on an interval or a cron expression (node-cron);
  * a cycle that outlasts its slot delays the next one instead of overlapping it. The first
  * cycle starts at once so the exporter is ready as soon as possible.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+
+/** What the scheduler drives: the Collector (which publishes what each cycle produced). */
+export interface CycleRunner {
+  runCycle(): Promise<unknown>;
+}
 
 export type Schedule = { type: 'interval'; intervalMs: number } | { type: 'cron'; expression: string };
 
@@ -26,7 +31,7 @@ export class Scheduler {
 
   constructor(
     private readonly schedule: Schedule,
-    private readonly runCycle: () => Promise<void>,
+    private readonly collector: CycleRunner,
     private readonly logger: Logger,
   ) {}
 
@@ -70,7 +75,9 @@ export class Scheduler {
       this.logger.warn({ skipped: this.skipped }, 'previous collection cycle still running; skipping this slot');
       return;
     }
-    this.running = this.runCycle()
+    this.running = this.collector
+      .runCycle()
+      .then(() => undefined)
       .catch((err: unknown) => this.logger.error({ err: { message: (err as Error)?.message } }, 'collection cycle failed'))
       .finally(() => {
         this.running = undefined;

@@ -53,12 +53,14 @@ describe('scheduler', () => {
     let runs = 0;
     const scheduler = new Scheduler(
       { type: 'interval', intervalMs: 20 },
-      async () => {
-        active += 1;
-        runs += 1;
-        maxActive = Math.max(maxActive, active);
-        await new Promise((r) => setTimeout(r, 60));
-        active -= 1;
+      {
+        runCycle: async () => {
+          active += 1;
+          runs += 1;
+          maxActive = Math.max(maxActive, active);
+          await new Promise((r) => setTimeout(r, 60));
+          active -= 1;
+        },
       },
       silent,
     );
@@ -78,12 +80,14 @@ describe('scheduler', () => {
     let runs = 0;
     const scheduler = new Scheduler(
       { type: 'cron', expression: '* * * * * *' },
-      async () => {
-        active += 1;
-        runs += 1;
-        maxActive = Math.max(maxActive, active);
-        await new Promise((r) => setTimeout(r, 1500));
-        active -= 1;
+      {
+        runCycle: async () => {
+          active += 1;
+          runs += 1;
+          maxActive = Math.max(maxActive, active);
+          await new Promise((r) => setTimeout(r, 1500));
+          active -= 1;
+        },
       },
       silent,
     );

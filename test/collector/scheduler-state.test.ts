@@ -18,7 +18,7 @@ function deferred() {
 describe('Scheduler.state', () => {
   it('interval: while a cycle runs, the earliest next start; once it ends, when the timer fires; nothing once stopped', async () => {
     const cycle = deferred();
-    const scheduler = new Scheduler({ type: 'interval', intervalMs: 60_000 }, () => cycle.promise, silent);
+    const scheduler = new Scheduler({ type: 'interval', intervalMs: 60_000 }, { runCycle: () => cycle.promise }, silent);
     started.push(scheduler);
     expect(scheduler.state()).toEqual({ running: false });
     const before = Date.now();
@@ -36,7 +36,7 @@ describe('Scheduler.state', () => {
 
   it('a cycle running past its slot: the next starts when it ends, so no time is given', async () => {
     const cycle = deferred();
-    const scheduler = new Scheduler({ type: 'interval', intervalMs: 10 }, () => cycle.promise, silent);
+    const scheduler = new Scheduler({ type: 'interval', intervalMs: 10 }, { runCycle: () => cycle.promise }, silent);
     started.push(scheduler);
     scheduler.start();
     expect(scheduler.state().nextAtMs).toBeDefined();
@@ -46,7 +46,7 @@ describe('Scheduler.state', () => {
   });
 
   it('cron: the next matching slot', async () => {
-    const scheduler = new Scheduler({ type: 'cron', expression: '*/5 * * * *' }, async () => undefined, silent);
+    const scheduler = new Scheduler({ type: 'cron', expression: '*/5 * * * *' }, { runCycle: async () => undefined }, silent);
     started.push(scheduler);
     scheduler.start();
     const next = scheduler.state().nextAtMs!;
