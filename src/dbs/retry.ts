@@ -1,9 +1,7 @@
 /**
- * Bounded retries with exponential backoff and full jitter, only for retryable error
- * classes (throttled, network, timeout, 5xx). openapi-client's own autoretry never
- * retries HTTP errors, so this is where retrying happens. p-retry counts the attempts
- * and honours shouldRetry; the delay itself is full jitter (AWS architecture blog:
- * sleep = random(0, min(cap, base * 2^attempt))), which p-retry's `randomize` is not.
+ * Bounded retries with exponential backoff and full jitter, only for retryable error classes
+ * (throttled, network, timeout, 5xx); openapi-client never retries HTTP errors. Why full
+ * jitter and not p-retry's own: docs/design/dbs-client.md.
  */
 import pRetry from 'p-retry';
 import type { DbsApi } from './api.js';

@@ -1,9 +1,7 @@
 /**
- * One DBS OpenAPI call over HTTP through @alicloud/openapi-client's generic `callApi`
- * (no DBS SDK exists on npm). It signs (ACS3-HMAC-SHA256 by default, HMAC-SHA1 when
- * asked), sends, validates the body against its schema and turns every failure into a
- * classified DbsApiError. It never retries: retries, rate limits and metrics are
- * wrappers around the DbsApi interface (see api.ts).
+ * One DBS OpenAPI call over HTTP through @alicloud/openapi-client's generic `callApi` (no DBS
+ * SDK exists on npm): signed, sent, its body validated, every failure a classified DbsApiError.
+ * The innermost layer of the client (docs/design/dbs-client.md); it never retries.
  */
 import OpenApiModule, * as $OpenApi from '@alicloud/openapi-client';
 import * as $Util from '@alicloud/tea-util';
