@@ -79,7 +79,7 @@ export class Collector {
     const usedAfter = this.apiUsage();
     report.apiCalls = usedAfter.calls - usedBefore.calls;
     report.apiErrors = usedAfter.errors - usedBefore.errors;
-    const snapshot = await this.snapshot();
+    const snapshot = await this.buildSnapshot();
     await this.snapshots.publish(snapshot, report);
     logCycle(this.deps.logger, snapshot.cycle, report);
     return { snapshot, report };
@@ -180,8 +180,8 @@ export class Collector {
     this.deps.logger.warn({ backup_type: backupType, status: rawStatus, backup_plan_id: planId }, 'unknown backup job status from DBS; reported as state="unknown"');
   }
 
-  /** A finished, immutable view of the current state, for the metrics to read (built in slices). */
-  async snapshot(): Promise<Snapshot> {
+  /** A finished, immutable view of the current state, to publish (built in slices so scrapes are not held up). */
+  private async buildSnapshot(): Promise<Snapshot> {
     const now = this.deps.now();
     // Archive rows walked since the last yield (a summary of a changed state walks all of its rows).
     let work = 0;
