@@ -69,15 +69,3 @@ export function nonFiniteNumbers(value: unknown, prefix = '', seen = new Set<unk
   for (const [key, child] of entries) nonFiniteNumbers(child, prefix ? `${prefix}.${key}` : key, seen, out);
   return out;
 }
-
-/** Deterministic PRNG (mulberry32) for choices a fast-check-generated seed drives. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

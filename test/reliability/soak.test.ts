@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { createExporter } from '../../src/exporter.js';
 import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { mulberry32 } from '../../src/simulator/random.js';
 import { find, parseExposition } from '../support/exposition.js';
 
 const CYCLES = 1_000;
@@ -18,16 +19,6 @@ const MIN = 60_000;
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let sim: Simulator | undefined;
 afterAll(async () => {
