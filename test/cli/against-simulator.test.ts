@@ -4,33 +4,25 @@
  * logs one summary line, and a second signal during a slow shutdown exits at once.
  * Also `dbs-exporter simulate`.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEMO_CREDENTIAL, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { DEMO_CREDENTIAL, type Simulator } from '../../src/simulator/index.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
-import { CliProcess, STACK_LINE, freePort, jsonLines, killAll, listeningPort } from './cli-process.js';
+import { freePort } from '../support/ports.js';
+import { scratchDir, simulatorsForCli } from '../support/scratch.js';
+import { CliProcess, STACK_LINE, jsonLines, listeningPort } from './cli-process.js';
 
 const KEY_ID = 'LTAI5tLeakTestKeyId';
 const SECRET = 'S3cr3t-SHOULD-NOT-LEAK';
 const TOKEN = 'STS-T0ken-SHOULD-NOT-LEAK';
 const ENV = { LEAK_TEST_SECRET: SECRET, LEAK_TEST_TOKEN: TOKEN };
 
-const dir = mkdtempSync(join(tmpdir(), 'dbs-cli-sim-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('dbs-cli-sim-');
+const startSimulator = simulatorsForCli();
 
-const simulators: Simulator[] = [];
-afterEach(async () => {
-  await killAll();
-  await Promise.all(simulators.splice(0).map((s) => s.close()));
-});
-
-async function simulator(): Promise<Simulator> {
-  const sim = await startSimulator({ credentials: [{ accessKeyId: KEY_ID, accessKeySecret: SECRET, securityToken: TOKEN }], scenario: { plans: 3 } });
-  simulators.push(sim);
-  return sim;
-}
+const simulator = (): Promise<Simulator> =>
+  startSimulator({ credentials: [{ accessKeyId: KEY_ID, accessKeySecret: SECRET, securityToken: TOKEN }], scenario: { plans: 3 } });
 
 function configFor(sim: Simulator, name: string, extra: string[] = []): string {
   const path = join(dir, name);

@@ -3,7 +3,6 @@
  * about twice as fast as `npx tsx`), its exit code, and what it writes to stdout and stderr.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 export const REPO = join(import.meta.dirname, '../..');
@@ -130,19 +129,6 @@ export function listeningPort(p: CliProcess): number | undefined {
   const line = p.stderr.split('\n').find((l) => l.includes('dbs-exporter listening'));
   const match = line && (/"address":"127\.0\.0\.1:(\d+)"/.exec(line) ?? /\baddress=127\.0\.0\.1:(\d+)\b/.exec(line));
   return match ? Number(match[1]) : undefined;
-}
-
-/** A port that was free a moment ago, for commands that cannot take port 0. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Polls `url` until it answers `status`. */

@@ -3,16 +3,15 @@
  * offending setting on stderr, no stack trace, and never a secret. Also --check-config and
  * --version. Each case is its own child process; they run concurrently to save wall time.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { describe, it } from 'vitest';
+import { scratchDir } from '../support/scratch.js';
 import { REPO, STACK_LINE, runCli } from './cli-process.js';
 
 const SECRET = 'S3cr3t-env-value-SHOULD-NOT-LEAK';
 const SECRET_ENV = { DBS_TEST_SECRET: SECRET, DBS_TEST_KEY_ID: 'LTAI5tCliTestKeyId' };
-const dir = mkdtempSync(join(tmpdir(), 'dbs-cli-config-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('dbs-cli-config-');
 
 function configFile(name: string, lines: string[]): string {
   const path = join(dir, name);

@@ -3,15 +3,15 @@
  * independent parser (the `logfmt` npm package) reads back, with the same field names as the JSON
  * format; secrets stay redacted. `--log.format json` stays one JSON object per line.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import logfmt from 'logfmt';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { logfmtLine } from '../../src/log/logfmt.js';
-import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { CliProcess, STACK_LINE, jsonLines, killAll, listeningPort, runCli } from './cli-process.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { scratchDir, simulatorsForCli } from '../support/scratch.js';
+import { CliProcess, STACK_LINE, jsonLines, listeningPort, runCli } from './cli-process.js';
 
 const KEY_ID = 'LTAI5tLogfmtTestKeyId';
 const SECRET = 'S3cr3t-logfmt-SHOULD-NOT-LEAK';
@@ -34,18 +34,12 @@ function events(stderr: string): Event[] {
   return lines.map((line) => logfmt.parse(line));
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'dbs-cli-logfmt-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = scratchDir('dbs-cli-logfmt-');
+const startSimulator = simulatorsForCli();
 
-const simulators: Simulator[] = [];
-afterEach(async () => {
-  await killAll();
-  await Promise.all(simulators.splice(0).map((s) => s.close()));
-});
+const simulator = (): Promise<Simulator> => startSimulator({ credentials: [{ accessKeyId: KEY_ID, accessKeySecret: SECRET }], scenario: { plans: 3 } });
 
-async function configFile(name: string): Promise<string> {
-  const sim = await startSimulator({ credentials: [{ accessKeyId: KEY_ID, accessKeySecret: SECRET }], scenario: { plans: 3 } });
-  simulators.push(sim);
+function configFile(sim: Simulator, name: string): string {
   const path = join(dir, name);
   writeFileSync(
     path,
@@ -72,10 +66,11 @@ function isoNear(value: unknown, started: number): boolean {
 describe('--log.format logfmt through the CLI', () => {
   it('a serving exporter: listening, cycle summaries (nested errors as JSON text), shutdown; every line logfmt, no secret', async () => {
     const started = Date.now();
-    const exporter = new CliProcess(['--config', await configFile('serve.yml'), '--log.level', 'debug', '--log.format', 'logfmt', '--web.listen-address', '127.0.0.1:0'], ENV);
+    const sim = await simulator();
+    const exporter = new CliProcess(['--config', configFile(sim, 'serve.yml'), '--log.level', 'debug', '--log.format', 'logfmt', '--web.listen-address', '127.0.0.1:0'], ENV);
     const port = await exporter.waitFor(listeningPort, 15_000, 'the listening line');
     await exporter.waitFor((p) => (p.stderr.includes('msg="collection cycle finished"') ? true : undefined), 10_000, 'the first cycle');
-    simulators[0]!.faults.set({ kind: 'forbidden' });
+    sim.faults.set({ kind: 'forbidden' });
     await exporter.waitFor((p) => (p.stderr.includes('msg="collection cycle finished with errors"') ? true : undefined), 10_000, 'a failed cycle');
     exporter.signal('SIGTERM');
     const exit = await exporter.exit(5_000);
@@ -114,7 +109,7 @@ describe('--log.format logfmt through the CLI', () => {
   });
 
   it('--log.format json: one JSON object per line, with the fields the logfmt line has', async () => {
-    const exporter = new CliProcess(['--config', await configFile('json.yml'), '--log.format', 'json', '--web.listen-address', '127.0.0.1:0'], ENV);
+    const exporter = new CliProcess(['--config', configFile(await simulator(), 'json.yml'), '--log.format', 'json', '--web.listen-address', '127.0.0.1:0'], ENV);
     const port = await exporter.waitFor(listeningPort, 15_000, 'the listening line');
     await exporter.waitFor((p) => (p.stderr.includes('"msg":"collection cycle finished"') ? true : undefined), 10_000, 'the first cycle');
     exporter.signal('SIGTERM');

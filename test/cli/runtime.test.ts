@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_DEFAULTS, nodeFlags, runtimeSettings } from '../../src/runtime.js';
 import { DEMO_CREDENTIAL, type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
-import { REPO, freePort, waitForStatus } from './cli-process.js';
+import { freePort } from '../support/ports.js';
+import { REPO, waitForStatus } from './cli-process.js';
 
 const MiB = 2 ** 20;
 

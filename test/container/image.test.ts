@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, freePort, waitForStatus } from '../cli/cli-process.js';
+import { REPO, waitForStatus } from '../cli/cli-process.js';
 import { find, parseExposition, valueOf } from '../support/exposition.js';
+import { freePort } from '../support/ports.js';
 
 const RUNTIME_UID = 65534;
 /** As root, drop to the image's user; a developer who is not root already runs as a non-root user. */

@@ -24,8 +24,8 @@ import type { Snapshot } from '../../src/collector/snapshot.js';
 import { type RunningExporter, runExporter } from '../../src/exporter.js';
 import { renderRules } from '../../src/rules/rules.js';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
-import { freePort } from '../cli/cli-process.js';
 import { type AlertSample, alertKey, expectFiring as expectFiringOf, sampleAlerts, sleep, sorted, until } from '../support/alerts.js';
+import { freePort } from '../support/ports.js';
 import { type PrometheusAlert, PrometheusServer } from '../support/prometheus.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 

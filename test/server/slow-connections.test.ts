@@ -15,7 +15,8 @@ import { acceptBackstop, connectionCap, connectionTable, openFileLimit } from '.
 import { SERVER_LIMITS, type ServerLimits } from '../../src/server/limits.js';
 import { type WebConfig, loadWebConfig } from '../../src/server/web-config.js';
 import { WebSecurity } from '../../src/server/web-security.js';
-import { CliProcess, freePort, jsonLines, killAll, waitForStatus } from '../cli/cli-process.js';
+import { CliProcess, jsonLines, killAll, waitForStatus } from '../cli/cli-process.js';
+import { freePort } from '../support/ports.js';
 import { PrometheusServer } from '../support/prometheus.js';
 import { createPki } from './web-pki.js';
 

@@ -3,7 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../cli/cli-process.js';
+import { freePort } from './ports.js';
 
 export interface PrometheusAlert {
   labels: Record<string, string>;
