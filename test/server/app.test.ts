@@ -16,6 +16,7 @@ import { WRITE_BATCH_BYTES } from '../../src/metrics/write-body.js';
 import { createApp } from '../../src/server/app.js';
 import { ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { find, parseExposition } from '../support/exposition.js';
+import { listenOnLoopback } from '../support/ports.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -57,15 +58,7 @@ async function serve(options: { telemetryPath?: string; version?: string; plans?
     describe: () => ['prod (cn-hangzhou)'],
   });
   const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, cleanup);
   const get = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
     new Promise<Response>((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port, path, method, headers: { connection: 'close', ...headers } }, (res) => {

@@ -6,9 +6,8 @@
  */
 import { type Server as HttpServer, type RequestListener, request } from 'node:http';
 import { type Server as HttpsServer, request as httpsRequest } from 'node:https';
-import { type AddressInfo, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createExporter, type Exporter } from '../../src/exporter.js';
@@ -19,10 +18,10 @@ import { loadWebConfig, type WebConfig } from '../../src/server/web-config.js';
 import { WebSecurity } from '../../src/server/web-security.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { find, parseExposition } from '../support/exposition.js';
+import { type LogLine, capturedLogger } from '../support/logs.js';
+import { listenOnLoopback } from '../support/ports.js';
 import { TESTDATA, createPki, get } from './web-pki.js';
 import { simulatorConfig } from '../support/simulator-config.js';
-
-type LogLine = Record<string, unknown> & { msg: string; level: number };
 
 let sim: Simulator;
 let exporter: Exporter;
@@ -52,14 +51,8 @@ interface Served {
 
 /** The exporter's server (production limits unless `limits` overrides some), on 127.0.0.1. */
 async function serve(options: { limits?: Partial<ServerLimits>; webConfig?: WebConfig; listener?: RequestListener } = {}): Promise<Served> {
-  const logs: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  const security = new WebSecurity(options.webConfig, { logger: pino({ level: 'debug' }, sink) });
+  const { logger, logs } = capturedLogger();
+  const security = new WebSecurity(options.webConfig, { logger });
   const app = createApp({
     exposition: exporter.metrics.exposition,
     telemetryPath: '/metrics',
@@ -68,15 +61,7 @@ async function serve(options: { limits?: Partial<ServerLimits>; webConfig?: WebC
     guard: security.guard,
   });
   const server = security.createServer(options.listener ?? app, options.limits);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, server, logs };
+  return { port: await listenOnLoopback(server, cleanup), server, logs };
 }
 
 interface RawAnswer {

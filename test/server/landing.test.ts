@@ -4,8 +4,7 @@
  * same guard as /metrics: basic auth from a web config through runExporter.
  */
 import { createHash } from 'node:crypto';
-import { type Server, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { LANDING_CSP } from '../../src/server/landing/html.js';
 import type { StatusJson } from '../../src/server/landing/json.js';
 import { loadWebConfig } from '../../src/server/web-config.js';
 import { DAY, HOUR, MINUTE, ManualClock, type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { listenOnLoopback } from '../support/ports.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
 const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
@@ -50,12 +50,6 @@ function plantFleet(sim: Simulator): void {
   fleet.addIncrementBackup('dbs1stuck', { StartTime: T0 - 2 * HOUR, EndTime: undefined, BackupStatus: 'FILLING', BackupSize: 1024 * 1024 });
 }
 
-async function listen(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))));
-  return (server.address() as AddressInfo).port;
-}
-
 /** The known fleet polled twice: at T0, and 61 minutes later (so the log backup has stalled). */
 async function serveKnownFleet() {
   const clock = new ManualClock(T0);
@@ -72,7 +66,7 @@ async function serveKnownFleet() {
     status: { snapshot: exporter.snapshot, now: () => clock.now(), schedule: () => ({ running: false, nextAtMs: T0 + 62 * MINUTE }) },
     notice: { title: 'Demo <fleet>', lines: ['plans & "alerts"'] },
   });
-  const port = await listen(createServer(app));
+  const port = await listenOnLoopback(createServer(app), cleanup);
   await exporter.runCycle();
   clock.advance(61 * MINUTE);
   await exporter.runCycle();
@@ -217,7 +211,7 @@ describe('/api/v1/status', () => {
     cleanup.push(() => sim.close());
     const exporter = createExporter(simulatorConfig({ prod: sim }), { logger: silent, build: { version: '1' }, now: () => clock.now(), processMetrics: false });
     const app = createApp({ exposition: exporter.metrics.exposition, telemetryPath: '/metrics', version: '1', isReady: exporter.ready, describe: () => ['prod (cn-hangzhou)'], status: { snapshot: exporter.snapshot, now: () => clock.now() } });
-    const port = await listen(createServer(app));
+    const port = await listenOnLoopback(createServer(app), cleanup);
     const body = (await (await fetch(`http://127.0.0.1:${port}/api/v1/status`)).json()) as StatusJson;
     expect(body).toMatchObject({ asOf: null, lastCycle: null, nextCycle: null, summary: null, page: null, plans: [], targets: [] });
     const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();

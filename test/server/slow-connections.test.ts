@@ -7,20 +7,17 @@
  */
 import { type IncomingMessage, type RequestListener, type Server as HttpServer, type ServerResponse, request } from 'node:http';
 import { Agent as HttpsAgent, type Server as HttpsServer, request as httpsRequest } from 'node:https';
-import { type AddressInfo, type Socket, connect } from 'node:net';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { type Socket, connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceptBackstop, connectionCap, connectionTable, openFileLimit } from '../../src/server/connections.js';
 import { SERVER_LIMITS, type ServerLimits } from '../../src/server/limits.js';
 import { type WebConfig, loadWebConfig } from '../../src/server/web-config.js';
 import { WebSecurity } from '../../src/server/web-security.js';
 import { CliProcess, jsonLines, killAll, waitForStatus } from '../cli/cli-process.js';
-import { freePort } from '../support/ports.js';
+import { type LogLine, capturedLogger } from '../support/logs.js';
+import { freePort, listenOnLoopback } from '../support/ports.js';
 import { PrometheusServer } from '../support/prometheus.js';
 import { createPki } from './web-pki.js';
-
-type LogLine = Record<string, unknown> & { msg: string; level: number };
 
 const LIMIT_WARNING = 'connection limit reached: closing the oldest connections not in a request';
 
@@ -49,24 +46,10 @@ interface Served {
 }
 
 async function serve(options: { limits?: Partial<ServerLimits>; webConfig?: WebConfig; listener: RequestListener }): Promise<Served> {
-  const logs: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  const security = new WebSecurity(options.webConfig, { logger: pino({ level: 'debug' }, sink) });
+  const { logger, logs } = capturedLogger();
+  const security = new WebSecurity(options.webConfig, { logger });
   const server = security.createServer(options.listener, options.limits);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, server, logs };
+  return { port: await listenOnLoopback(server, cleanup), server, logs };
 }
 
 /** A client socket that remembers whether the server closed it. */

@@ -3,14 +3,13 @@
  * testdata/web_config_*.yml per security case, with real HTTP and HTTPS requests: the status
  * codes, headers and certificates a scraper sees.
  */
-import { Writable } from 'node:stream';
 import { writeFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExporter, runExporter } from '../../src/exporter.js';
 import { loadWebConfig } from '../../src/server/web-config.js';
 import { type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { FIRST_SERVER_SERIAL, type Pki, createPki, eventually, get, statusOf } from './web-pki.js';
+import { type LogLine, capturedLogger } from '../support/logs.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
 let pki: Pki;
@@ -29,21 +28,12 @@ afterAll(async () => {
   pki.close();
 });
 
-/** Log lines the exporter wrote, parsed. */
-type LogLine = Record<string, unknown> & { msg: string; level: number };
-
 async function start(fixture: string): Promise<{ port: number; exporter: RunningExporter; logs: LogLine[]; path: string }> {
   const path = pki.fixture(fixture);
-  const logs: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
+  const { logger, logs } = capturedLogger();
   const config = simulatorConfig({ prod: sim }, ['defaults:', '  retries: { max_attempts: 1 }', '  rate_limit: { requests_per_second: 1000 }']);
   const exporter = await runExporter(config, {
-    logger: pino({ level: 'debug' }, sink),
+    logger,
     build: { version: '1.2.3' },
     processMetrics: false,
     listenAddress: '127.0.0.1:0',
