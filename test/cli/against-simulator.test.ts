@@ -4,13 +4,12 @@
  * logs one summary line, and a second signal during a slow shutdown exits at once.
  * Also `dbs-exporter simulate`.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEMO_CREDENTIAL, type Simulator } from '../../src/simulator/index.js';
 import { parseExposition, valueOf } from '../support/exposition.js';
 import { freePort } from '../support/ports.js';
-import { scratchDir, simulatorsForCli } from '../support/scratch.js';
+import { scratchDir, simulatorsForCli, writeCliConfig } from '../support/scratch.js';
 import { CliProcess, STACK_LINE, jsonLines, listeningPort } from './cli-process.js';
 
 const KEY_ID = 'LTAI5tLeakTestKeyId';
@@ -24,25 +23,9 @@ const startSimulator = simulatorsForCli();
 const simulator = (): Promise<Simulator> =>
   startSimulator({ credentials: [{ accessKeyId: KEY_ID, accessKeySecret: SECRET, securityToken: TOKEN }], scenario: { plans: 3 } });
 
-function configFor(sim: Simulator, name: string, extra: string[] = []): string {
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    [
-      'collection: { interval: 1s }',
-      'defaults:',
-      '  retries: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }',
-      ...extra,
-      'targets:',
-      '  - name: leak',
-      '    region: cn-hangzhou',
-      `    endpoint: ${sim.endpoint}`,
-      '    protocol: http',
-      `    credentials: { type: sts, access_key_id: ${KEY_ID}, access_key_secret_env: LEAK_TEST_SECRET, security_token_env: LEAK_TEST_TOKEN }`,
-    ].join('\n'),
-  );
-  return path;
-}
+const CREDENTIALS = `{ type: sts, access_key_id: ${KEY_ID}, access_key_secret_env: LEAK_TEST_SECRET, security_token_env: LEAK_TEST_TOKEN }`;
+const configFor = (sim: Simulator, name: string, extra: string[] = []): string =>
+  writeCliConfig(join(dir, name), { name: 'leak', simulator: sim, credentials: CREDENTIALS }, extra);
 
 const cycleLines = (p: CliProcess) => jsonLines(p.stderr).filter((l) => typeof l.msg === 'string' && l.msg.startsWith('collection cycle finished'));
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/logger.js';
 import { logfmtLine } from '../../src/log/logfmt.js';
 import type { Simulator } from '../../src/simulator/index.js';
-import { scratchDir, simulatorsForCli } from '../support/scratch.js';
+import { scratchDir, simulatorsForCli, writeCliConfig } from '../support/scratch.js';
 import { CliProcess, STACK_LINE, jsonLines, listeningPort, runCli } from './cli-process.js';
 
 const KEY_ID = 'LTAI5tLogfmtTestKeyId';
@@ -39,24 +39,8 @@ const startSimulator = simulatorsForCli();
 
 const simulator = (): Promise<Simulator> => startSimulator({ credentials: [{ accessKeyId: KEY_ID, accessKeySecret: SECRET }], scenario: { plans: 3 } });
 
-function configFile(sim: Simulator, name: string): string {
-  const path = join(dir, name);
-  writeFileSync(
-    path,
-    [
-      'collection: { interval: 1s }',
-      'defaults:',
-      '  retries: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }',
-      'targets:',
-      '  - name: fmt',
-      '    region: cn-hangzhou',
-      `    endpoint: ${sim.endpoint}`,
-      '    protocol: http',
-      `    credentials: { type: access_key, access_key_id: ${KEY_ID}, access_key_secret_env: LOGFMT_TEST_SECRET }`,
-    ].join('\n'),
-  );
-  return path;
-}
+const CREDENTIALS = `{ type: access_key, access_key_id: ${KEY_ID}, access_key_secret_env: LOGFMT_TEST_SECRET }`;
+const configFile = (sim: Simulator, name: string): string => writeCliConfig(join(dir, name), { name: 'fmt', simulator: sim, credentials: CREDENTIALS });
 
 function isoNear(value: unknown, started: number): boolean {
   const at = Date.parse(String(value));

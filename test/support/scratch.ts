@@ -1,5 +1,5 @@
 /** What a test file leaves behind, cleaned up by the vitest hooks these helpers register. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach } from 'vitest';
@@ -28,4 +28,34 @@ export function simulatorsForCli(): (options: SimulatorOptions) => Promise<Simul
     simulators.push(simulator);
     return simulator;
   };
+}
+
+/** The target a CLI test's config file polls; `credentials` is its YAML flow mapping. */
+export interface CliTarget {
+  name: string;
+  simulator: Simulator;
+  credentials: string;
+}
+
+/**
+ * Writes a config for the CLI at `path`: one target, a cycle every second and retries in
+ * milliseconds, so a test sees several cycles and failed polls within seconds.
+ */
+export function writeCliConfig(path: string, target: CliTarget, settings: readonly string[] = []): string {
+  writeFileSync(
+    path,
+    [
+      'collection: { interval: 1s }',
+      'defaults:',
+      '  retries: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }',
+      ...settings,
+      'targets:',
+      `  - name: ${target.name}`,
+      '    region: cn-hangzhou',
+      `    endpoint: ${target.simulator.endpoint}`,
+      '    protocol: http',
+      `    credentials: ${target.credentials}`,
+    ].join('\n'),
+  );
+  return path;
 }
