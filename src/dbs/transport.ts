@@ -10,13 +10,10 @@ import type { ActionParams, ActionResponse, DbsApi } from './api.js';
 import type { CredentialProvider } from './credentials.js';
 import { DbsApiError, classifyApiCode, classifyThrown } from './errors.js';
 import { installReadTimerRelease } from './read-timers.js';
-import {
-  API_VERSION,
-  type DbsAction,
-  describeBackupPlanListResponseSchema,
-  describeFullBackupListResponseSchema,
-  describeIncrementBackupListResponseSchema,
-} from './schemas.js';
+import { API_VERSION, type DbsAction, RESPONSE_SCHEMAS } from './schemas.js';
+
+/** The one schema per action (schemas.ts), typed as the response ActionTypes names for it. */
+const responseSchema = <A extends DbsAction>(action: A) => RESPONSE_SCHEMAS[action] as unknown as z.ZodType<ActionResponse<A>>;
 
 type OpenApiClient = {
   callApi(
@@ -42,12 +39,6 @@ export interface TransportOptions {
   /** Per-request timeout (connect + read), milliseconds. */
   timeoutMs?: number;
 }
-
-const RESPONSE_SCHEMAS: { [A in DbsAction]: z.ZodType<ActionResponse<A>> } = {
-  DescribeBackupPlanList: describeBackupPlanListResponseSchema,
-  DescribeFullBackupList: describeFullBackupListResponseSchema,
-  DescribeIncrementBackupList: describeIncrementBackupListResponseSchema,
-};
 
 /** Query-string values are strings on the wire. */
 export function toQuery(params: object): Record<string, string> {
@@ -129,7 +120,7 @@ export function parseResponse<A extends DbsAction>(action: A, body: unknown): Ac
       ...(httpStatus !== undefined ? { statusCode: httpStatus } : {}),
     });
   }
-  const parsed = RESPONSE_SCHEMAS[action].safeParse(body);
+  const parsed = responseSchema(action).safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue ? issue.path.join('.') : '';

@@ -19,7 +19,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config/index.js';
 import { BasicAuth } from './basic-auth.js';
-import { sendPlain } from './plain.js';
+import { sendPlain } from './respond.js';
 import { type ServerLimits, applyServerLimits, httpServerOptions, serverLimits } from './limits.js';
 import { type ClientAuthType, type TlsSettings, type WebConfig, describeWebConfig, loadWebConfig, secureContextOptions, watchedFiles } from './web-config.js';
 
