@@ -271,21 +271,20 @@ function memorySection(fleets: FleetResult[]): string {
       '',
     );
   }
-  const startedAs = (m: (typeof memories)[number]) =>
-    m.retentionStart === 'user' ? 'as users start it (no NODE_OPTIONS; src/runtime.ts imported first, as cli.ts does)' : 'with the image\'s environment';
   out.push(
     '### Retention over many cycles',
     '',
-    `Exporter process ${[...new Set(memories.map(startedAs))].join(' / ')}, started with --expose-gc; manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; RSS before GC = the highest RSS read just before a sample's forced GC, cycles ≥ 10 (one reading per sample, right after a scrape: uncollected garbage included, as a container limit would count it; not the peak, which is the next column); peak = the process's maximum RSS (getrusage) over the whole run, first cycle included.`,
+    `Exporter process (bench/server-child.ts, createExporter) started with --expose-gc, and either as users start it (no NODE_OPTIONS; src/runtime.ts imported first, as cli.ts does) or, in older results, with the image's environment; manual clock, +60 s per cycle, no latency; after every cycle one gzip scrape, as Prometheus makes (so the rendered exposition is held as in service; a plain-text scraper adds the plain exposition size of section 1); samples every 10 cycles, after a forced GC and 1 s for the heap to hand pages back; slope = least squares over cycles ≥ 10; RSS before GC = the highest RSS read just before a sample's forced GC, cycles ≥ 10 (one reading per sample, right after a scrape: uncollected garbage included, as a container limit would count it; not the peak, which is the next column); peak = the process's maximum RSS (getrusage) over the whole run, first cycle included.`,
     '',
   );
   out.push(
     table(
-      ['plans', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'off-heap buffers at end', 'RSS before GC (max, cycles ≥ 10)', 'peak RSS', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
+      ['plans', 'started', 'cycles run', 'first cycle s', 'steady cycle s', 'RSS after first', 'heap after first', 'RSS at end', 'heap at end', 'off-heap buffers at end', 'RSS before GC (max, cycles ≥ 10)', 'peak RSS', 'RSS slope KiB/cycle', 'heap slope KiB/cycle', 'note'],
       memories.map((m) => {
         const last = m.samples.at(-1)!;
         return [
           int(m.plans),
+          m.retentionStart === 'user' ? 'as users start it' : 'image environment',
           `${m.cyclesRun} of ${m.cyclesRequested}`,
           num(m.firstCycleWallS, 1),
           num(m.steadyCycleWallS, 2),
