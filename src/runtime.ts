@@ -1,20 +1,7 @@
 /**
- * V8 heap settings the exporter needs however it is started: imported first by cli.ts, so they
- * apply before the heap grows, whether node runs from the container image, `node dist/cli.js`
- * or npx. A setting the user gave (NODE_OPTIONS or node's own flags) wins and is left alone:
- * --max-old-space-size (or --max-heap-size, or --heap-growing-percent, which node takes on its
- * command line only) for the old generation, --max-semi-space-size for the young one.
- *
- * Why (measured at 5,000 plans, bench/README.md "Memory"): on a host without a memory limit
- * node allows the old generation 4 GiB and V8 grows it up to 4x what survived the last full GC,
- * so each cycle's garbage (parsed DBS responses promoted out of the young generation) piles up:
- * RSS 300-340 MiB. Old-space and semi-space sizes cannot be changed once the heap exists
- * (`v8.setFlagsFromString('--max-old-space-size=…')` here is silently ignored: checked with
- * v8.getHeapStatistics), but two V8 flags are read each time V8 resizes its heap:
- * - --heap-growing-percent: the old generation grows to 1.3x what survived, the growth V8 itself
- *   picks under a 256 MiB heap (the image's old cap), without capping the heap.
- * - --semi-space-growth-factor, steered after every GC: the young generation doubles from its
- *   initial size until a semi-space is 8 MiB, then stops (node's default stops at 16 MiB).
+ * V8 heap growth the exporter needs however it is started: cli.ts imports this first, so it applies
+ * before the heap grows. A heap or semi-space setting the user gave (NODE_OPTIONS, node's flags) wins.
+ * Why: docs/design/runtime.md
  */
 import { PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';

@@ -1,15 +1,6 @@
 /**
- * The web config at run time: the HTTP or HTTPS server it asks for, the guard (node:http
- * level, so the /metrics fast path in app.ts and express share it) that adds its headers and
- * asks for basic auth, the client-certificate policies OpenSSL
- * cannot express alone, and the reload loop.
- *
- * Reload: the web config file and the certificate, key and CA files it names are polled
- * (content hashes, so an atomic rename or a Kubernetes secret's symlink swap is seen) and
- * reloaded once a change has stayed put for one poll, so a cert and its key written one
- * after the other are read together. New certificates go in with server.setSecureContext,
- * users and headers by swapping one reference; the listener is never closed. An invalid new
- * file is logged by path and reason and the previous configuration stays.
+ * The web config at run time: the HTTP or HTTPS server, the node:http-level guard (headers, basic auth,
+ * client-certificate policies) and the reload loop. Why: docs/design/server.md#web-config-reload
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
