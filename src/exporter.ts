@@ -7,14 +7,13 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { Collector, type CollectorTarget, type CycleReport } from './collector/collector.js';
-import { cycleOk } from './collector/cycle-report.js';
 import { type Schedule, Scheduler } from './collector/scheduler.js';
 import type { Shard } from './collector/shard.js';
 import type { Snapshot } from './collector/snapshot.js';
-import { type SnapshotSubscriber, SnapshotStore } from './collector/snapshot-store.js';
+import { SnapshotStore } from './collector/snapshot-store.js';
 import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
 import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
-import { type BuildInfo, type ExporterMetrics, type ExporterRegistry, createRegistry } from './metrics/index.js';
+import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
 import { type LandingNotice, createApp } from './server/app.js';
 import { SHUTDOWN_GRACE_MS, closeServer } from './server/shutdown.js';
 import type { WebConfig } from './server/web-config.js';
@@ -89,7 +88,7 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
   const metrics = createRegistry({ snapshot: snapshots.current, now }, options.build, { processMetrics: options.processMetrics ?? true });
   // The exposition renders each snapshot before it is current; cycle metrics count it after.
   snapshots.subscribe(metrics.exposition);
-  snapshots.subscribe(cycleMetrics(metrics.exporter));
+  snapshots.subscribe(metrics.exporter);
 
   const targets: CollectorTarget[] = config.targets.map((target) => {
     metrics.exporter.initAccount(target.name);
@@ -131,16 +130,6 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
     snapshot: snapshots.current,
     ready: () => snapshots.current() !== undefined,
     runCycle: () => collector.runCycle(),
-  };
-}
-
-/** The exporter's cycle and poll-error counters, from each published cycle's report. */
-function cycleMetrics(exporterMetrics: ExporterMetrics): SnapshotSubscriber {
-  return {
-    published(_snapshot, report: CycleReport) {
-      exporterMetrics.recordCycle(report.durationSeconds, cycleOk(report));
-      for (const e of report.errors) exporterMetrics.recordPollError(e.account, e.planId === undefined ? 'discovery' : 'plan', e.errorClass);
-    },
   };
 }
 

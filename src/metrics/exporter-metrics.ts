@@ -4,6 +4,8 @@
  * make "cannot see backups" visible and distinct from "no backups".
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { type CycleReport, cycleOk } from '../collector/cycle-report.js';
+import type { Snapshot } from '../collector/snapshot.js';
 import type { ApiAttempt } from '../dbs/api.js';
 import { ERROR_CLASSES } from '../dbs/errors.js';
 import { DBS_ACTIONS } from '../dbs/schemas.js';
@@ -14,9 +16,11 @@ export interface ExporterMetrics {
   initAccount(account: string): void;
   recordAttempt(account: string, attempt: ApiAttempt): void;
   recordRetry(account: string, action: string, errorClass: string): void;
-  recordCycle(durationSeconds: number, ok: boolean): void;
-  /** A target discovery or plan poll that failed, by error class (also failures with no failed request, e.g. a repeated page). */
-  recordPollError(account: string, scope: 'discovery' | 'plan', errorClass: string): void;
+  /**
+   * A cycle's report, when its snapshot is published: its duration and outcome, and every failed
+   * discovery or plan poll by error class (also failures with no failed request, e.g. a repeated page).
+   */
+  published(snapshot: Snapshot, report: CycleReport): void;
 }
 
 export interface BuildInfo {
@@ -130,12 +134,10 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
     recordRetry(account, action, errorClass) {
       retries.inc({ account, action, code: errorClass });
     },
-    recordPollError(account, scope, errorClass) {
-      pollErrors.inc({ account, scope, code: errorClass });
-    },
-    recordCycle(durationSeconds, ok) {
-      pollDuration.observe(durationSeconds);
-      cycles.inc({ outcome: ok ? 'ok' : 'partial' });
+    published(_snapshot, report) {
+      pollDuration.observe(report.durationSeconds);
+      cycles.inc({ outcome: cycleOk(report) ? 'ok' : 'partial' });
+      for (const e of report.errors) pollErrors.inc({ account: e.account, scope: e.planId === undefined ? 'discovery' : 'plan', code: e.errorClass });
     },
   };
 }
