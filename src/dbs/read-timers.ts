@@ -1,15 +1,7 @@
 /**
- * Works around a leak in `httpx` (the HTTP layer under @alicloud/tea-typescript, 2.x and
- * 3.0.1 alike): for every request it starts a read-timeout timer on the socket and clears it
- * only in its own `read()`. openapi-client reads response bodies with tea-util instead, so
- * the timer is never cleared: each pending timer (the readTimeout, 10 s by default) keeps its
- * request, response and body alive, and fires `request.abort()` on a finished request later.
- * At 200 calls/s that is ~2,000 requests held at all times; a fast lookback cycle holds more.
- *
- * When a response has been read to its end, its read timer has no job left: this clears it.
- * It listens on Node's `http.client.request.start` diagnostics channel and touches only sockets
- * that carry httpx's timer, and only synchronously at 'end' (before the socket can be handed to
- * the next request, whose timer httpx starts on a later tick).
+ * Clears httpx's read-timeout timer once a response has been read to its end: httpx clears it only in
+ * its own read(), which openapi-client never calls, so each timer held its request alive for 10 s.
+ * Why: docs/design/dbs-client.md#read-timers
  */
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
