@@ -1,11 +1,6 @@
 /**
- * The server's connection table: at most `maxConnections` connections open at once, and when a
- * new one would go over, the oldest connection that is *not in a request* is closed to make
- * room instead of the new one being refused. "Not in a request": it has not yet sent a complete
- * request header (slow or silent clients, oldest first), or it is idle between two requests
- * (kept-alive, longest idle first). A connection whose request is being answered is never
- * closed for room; only when every connection is such is the new one dropped.
- * Why this policy, and what it leaves to an attacker: docs/design/connections.md.
+ * The server's connection table: at most `maxConnections` open; past it, the oldest connection not in
+ * a request is closed to make room rather than the new one refused. Why: docs/design/connections.md#the-policy
  */
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';

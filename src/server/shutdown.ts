@@ -1,11 +1,6 @@
 /**
- * Closing the HTTP(S) server at shutdown: the port is released at once, responses in flight
- * are finished, and whatever is still open after the grace period is cut.
- *
- * server.close() alone is not enough: it closes the connections idle at that moment, but a
- * connection whose response is still being written becomes idle afterwards and, kept alive,
- * would hold close() open for keepAliveTimeout (65 s). So every response from now on says
- * `Connection: close`, and idle connections are swept until none is left.
+ * Closing the HTTP(S) server at shutdown: the port is released at once, responses in flight are
+ * finished, and whatever is still open after the grace period is cut. Why: docs/design/server.md#shutdown
  */
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';

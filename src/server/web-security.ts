@@ -92,10 +92,8 @@ export class WebSecurity {
   };
 
   /**
-   * An HTTPS server when the web config has tls_server_config, plain HTTP otherwise, with the
-   * resource limits of limits.ts (production values unless `limits` overrides some) and the
-   * same connection table on both (connections.ts: a full table closes the oldest connection
-   * not in a request rather than refusing a new one; docs/design/connections.md).
+   * An HTTPS server when the web config has tls_server_config, plain HTTP otherwise, both with the
+   * limits of limits.ts (`limits` overrides some) and the connection table of connections.ts.
    */
   createServer(listener: RequestListener, limits: Partial<ServerLimits> = {}): HttpServer | HttpsServer {
     const tls = this.#active.config?.tls;
