@@ -1,9 +1,6 @@
 /**
- * The HTTP side: /metrics (text or OpenMetrics, gzip when accepted), the landing page and
- * /api/v1/status, and the health endpoints. Handlers only read the latest finished snapshot.
- * The guard (web-security.ts) runs first; then every path refuses writes and bodies the same
- * way (respond.ts). /metrics is answered with node:http alone, ahead of express, which cost
- * ~10% CPU under load (docs/design/exposition.md, "Serving").
+ * The HTTP side: /metrics, the landing page, /api/v1/status and health, reading only the latest finished
+ * snapshot; /metrics is answered ahead of express. Why: docs/design/exposition.md#serving
  */
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import compression from 'compression';

@@ -83,8 +83,7 @@ function planView(plan: PlanSnapshot, targetUp: boolean, asOfMs: number, thresho
   }
   const { info } = plan;
   const lastFull = plan.types.full?.lastSuccess;
-  // One object literal with every field (unset ones undefined): conditional spreads cost ~10x
-  // here, and this runs for every plan of every snapshot.
+  // One object literal with every field: it runs for every plan. Why: docs/design/server.md#landing-page
   return {
     account: plan.account,
     region: plan.region,
