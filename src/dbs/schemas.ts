@@ -1,11 +1,7 @@
 /**
- * Wire shapes of the DBS OpenAPI (version 2019-03-06), one zod schema per response.
- * Types are inferred from these schemas; the simulator builds its responses from the
- * same types, so the client and the simulator can never disagree about a field name.
- *
- * Parsing is lenient where DBS is loose (fields are often absent, numbers sometimes
- * arrive as numeric strings) and strict where a wrong value would become a wrong
- * metric (a timestamp that is not a finite number is rejected, not turned into NaN).
+ * Wire shapes of the DBS OpenAPI, one zod schema per response; the simulator builds its responses from
+ * the same types. Lenient where DBS is loose, strict where a wrong value would become a wrong metric.
+ * Why: docs/design/dbs-client.md#response-schemas
  */
 import { z } from 'zod';
 

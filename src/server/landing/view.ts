@@ -1,11 +1,7 @@
 /**
- * The landing page's view model, pure: a finished snapshot → every plan classified (problems.ts)
- * and sorted problems first, once per snapshot; a request's query → the one page of plans it
- * asks for. The HTML page (html.ts) and /api/v1/status (json.ts) render the same StatusView.
- *
- * Everything a plan shows (ages, lag, problems) is as of the snapshot's completion: the view is
- * a function of the snapshot alone, so it is built once per cycle however often the page is
- * asked for, and agrees with itself (an age past its threshold is never shown as OK).
+ * The landing page's view model, pure: a snapshot → every plan classified (problems.ts), problems first,
+ * once per snapshot; a query → one page of plans. html.ts and json.ts render the same StatusView.
+ * Why: docs/design/server.md#landing-page
  */
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from '../../collector/snapshot.js';
 import { BACKUP_TYPES, type BackupType } from '../../collector/status.js';
