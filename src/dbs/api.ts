@@ -2,21 +2,13 @@
  * The one interface everything above the transport talks to. Instrumentation, rate limits and
  * retries are decorators from DbsApi to DbsApi, so the collector never knows which are in place.
  */
-import type {
-  DbsAction,
-  DescribeBackupPlanListRequest,
-  DescribeBackupPlanListResponse,
-  DescribeFullBackupListRequest,
-  DescribeFullBackupListResponse,
-  DescribeIncrementBackupListRequest,
-  DescribeIncrementBackupListResponse,
-} from './schemas.js';
+import type { z } from 'zod';
+import type { ActionRequest, DbsAction, RESPONSE_SCHEMAS } from './schemas.js';
 
-export interface ActionTypes {
-  DescribeBackupPlanList: { params: DescribeBackupPlanListRequest; response: DescribeBackupPlanListResponse };
-  DescribeFullBackupList: { params: DescribeFullBackupListRequest; response: DescribeFullBackupListResponse };
-  DescribeIncrementBackupList: { params: DescribeIncrementBackupListRequest; response: DescribeIncrementBackupListResponse };
-}
+/** Each action's params and parsed response, derived from its entry in schemas.ts ACTION_SPECS. */
+export type ActionTypes = {
+  [A in DbsAction]: { params: ActionRequest<A>; response: z.infer<(typeof RESPONSE_SCHEMAS)[A]> };
+};
 export type ActionParams<A extends DbsAction> = ActionTypes[A]['params'];
 export type ActionResponse<A extends DbsAction> = ActionTypes[A]['response'];
 

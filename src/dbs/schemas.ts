@@ -7,9 +7,6 @@ import { z } from 'zod';
 
 export const API_VERSION = '2019-03-06';
 
-export const DBS_ACTIONS = ['DescribeBackupPlanList', 'DescribeFullBackupList', 'DescribeIncrementBackupList'] as const;
-export type DbsAction = (typeof DBS_ACTIONS)[number];
-
 /** Page sizes the API accepts. */
 export const PAGE_SIZES = [30, 50, 100] as const;
 export type PageSize = (typeof PAGE_SIZES)[number];
@@ -186,9 +183,33 @@ export type WireIncrementBackupFile = z.input<typeof incrementBackupFileSchema>;
 export type WireFullBackupFile = z.input<typeof fullBackupFileSchema>;
 export type WireBackupPlanDetail = z.input<typeof backupPlanDetailSchema>;
 
+/** An action's entry: its response schema, and its request as a type only (requests are built in code, not parsed). */
+interface ActionSpec<Request extends PageRequest, Response extends z.ZodType> {
+  response: Response;
+  /** Never set: carries the request type for ActionTypes (api.ts). */
+  readonly request?: Request;
+}
+function action<Request extends PageRequest>() {
+  return <Response extends z.ZodType>(response: Response): ActionSpec<Request, Response> => ({ response });
+}
+
+/**
+ * Every DBS action the exporter calls, one entry each: DbsAction, DBS_ACTIONS, RESPONSE_SCHEMAS
+ * and ActionTypes (api.ts) are derived from it, so adding an action here is one line.
+ */
+export const ACTION_SPECS = {
+  DescribeBackupPlanList: action<DescribeBackupPlanListRequest>()(describeBackupPlanListResponseSchema),
+  DescribeFullBackupList: action<DescribeFullBackupListRequest>()(describeFullBackupListResponseSchema),
+  DescribeIncrementBackupList: action<DescribeIncrementBackupListRequest>()(describeIncrementBackupListResponseSchema),
+} as const;
+
+export type DbsAction = keyof typeof ACTION_SPECS;
+export const DBS_ACTIONS = Object.keys(ACTION_SPECS) as [DbsAction, ...DbsAction[]];
+
+/** The request parameters of an action. */
+export type ActionRequest<A extends DbsAction> = NonNullable<(typeof ACTION_SPECS)[A]['request']>;
+
 /** The response schema of each action: what the transport validates a body against, and what each collector source names. */
-export const RESPONSE_SCHEMAS = {
-  DescribeBackupPlanList: describeBackupPlanListResponseSchema,
-  DescribeFullBackupList: describeFullBackupListResponseSchema,
-  DescribeIncrementBackupList: describeIncrementBackupListResponseSchema,
-} as const satisfies Record<DbsAction, z.ZodType>;
+export const RESPONSE_SCHEMAS = Object.fromEntries(Object.entries(ACTION_SPECS).map(([name, spec]) => [name, spec.response])) as {
+  readonly [A in DbsAction]: (typeof ACTION_SPECS)[A]['response'];
+};
