@@ -24,4 +24,6 @@ export interface PlanState {
   lastPollOk: boolean;
   lastPollAttemptMs: number;
   lastPollSuccessMs?: number;
+  /** When each per-plan source (by name) last ran successfully; a source with its own interval runs again once it is due. */
+  sourceRunMs?: Readonly<Record<string, number>>;
 }

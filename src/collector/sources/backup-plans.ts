@@ -7,13 +7,13 @@ import { listAll } from '../../dbs/pagination.js';
 import { type BackupPlanDetail, describeBackupPlanListResponseSchema } from '../../dbs/schemas.js';
 import type { PlanSelection } from '../../config/plans.js';
 import { type PlanInfo, keepPlanInfo, planInfoFromDetail } from '../plan-info.js';
-import type { Schedule } from './source.js';
+import { EVERY_CYCLE } from './source.js';
 
 export const backupPlans = {
   name: 'backup_plans',
   action: 'DescribeBackupPlanList',
   responseSchema: describeBackupPlanListResponseSchema,
-  schedule: 'every-cycle' as Schedule,
+  schedule: EVERY_CYCLE,
 
   /** An explicit id list asks for each plan by id; any other selection lists the region and filters after. */
   async list(api: DbsApi, region: string, selection: PlanSelection): Promise<BackupPlanDetail[]> {

@@ -2,14 +2,14 @@
 import { describeFullBackupListResponseSchema } from '../../dbs/schemas.js';
 import { observeFullBackup } from '../observe.js';
 import { mergeJobs, nextFetchStartMs } from '../transitions.js';
-import { defineJobSource } from './source.js';
+import { EVERY_CYCLE, defineJobSource } from './source.js';
 import { lookbackFor } from './watermark.js';
 
 export const fullBackups = defineJobSource({
   name: 'full_backups',
   action: 'DescribeFullBackupList',
   responseSchema: describeFullBackupListResponseSchema,
-  schedule: 'every-cycle',
+  schedule: EVERY_CYCLE,
   backupType: 'full',
   request: (planId, startMs) => ({ BackupPlanId: planId, StartTimestamp: startMs, ShowStorageType: true }),
   observe: observeFullBackup,

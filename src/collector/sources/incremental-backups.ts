@@ -2,14 +2,14 @@
 import { describeIncrementBackupListResponseSchema } from '../../dbs/schemas.js';
 import { observeIncrementBackup } from '../observe.js';
 import { mergeJobs, nextFetchStartMs } from '../transitions.js';
-import { defineJobSource } from './source.js';
+import { EVERY_CYCLE, defineJobSource } from './source.js';
 import { lookbackFor } from './watermark.js';
 
 export const incrementalBackups = defineJobSource({
   name: 'incremental_backups',
   action: 'DescribeIncrementBackupList',
   responseSchema: describeIncrementBackupListResponseSchema,
-  schedule: 'every-cycle',
+  schedule: EVERY_CYCLE,
   backupType: 'incremental',
   request: (planId, startMs) => ({ BackupPlanId: planId, StartTimestamp: startMs, ShowStorageType: true }),
   observe: observeIncrementBackup,

@@ -18,5 +18,5 @@ export const SOURCES = Object.fromEntries([PLAN_LIST_SOURCE, ...PLAN_SOURCES].ma
   Record<string, typeof PLAN_LIST_SOURCE | JobSource>
 >;
 
-export { type JobSource, type PollSettings, type Schedule, defineJobSource } from './source.js';
+export { EVERY_CYCLE, type JobSource, type PollSettings, type Schedule, defineJobSource, isDue } from './source.js';
 export { lookbackFor } from './watermark.js';

@@ -21,11 +21,18 @@ export interface PollSettings {
 }
 
 /**
- * When a source is asked. Every source today is asked once per collection cycle (so once per
- * plan per cycle for a per-plan source); a source with its own interval adds a value here and
- * a per-source last-poll time to the plan's state.
+ * How often a source runs for each plan: every collection cycle, or at most once per
+ * intervalMs (an interval shorter than the collection interval means every cycle).
  */
-export type Schedule = 'every-cycle';
+export type Schedule = { every: 'cycle' } | { intervalMs: number };
+
+export const EVERY_CYCLE: Schedule = { every: 'cycle' };
+
+/** Whether a source with this schedule, last run successfully at lastRunMs, runs at nowMs. */
+export function isDue(schedule: Schedule, lastRunMs: number | undefined, nowMs: number): boolean {
+  if ('every' in schedule || lastRunMs === undefined) return true;
+  return lastRunMs + schedule.intervalMs <= nowMs;
+}
 
 /** A listing request without its paging fields (listAll adds those). */
 export type ListRequest<A extends DbsAction> = Omit<ActionParams<A>, 'PageNum' | 'PageSize'>;
