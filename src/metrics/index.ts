@@ -16,6 +16,12 @@ export { Exposition, type ExpositionFormat, type ServeOptions } from './expositi
 export { CONTENT_TYPES } from './text.js';
 export { PLAN_FAMILIES, type FamilyDef } from './families.js';
 
+/**
+ * prom-client's default gauges named like counters, which `promtool check metrics` rejects; each is
+ * the sum over `type` of the family without `_total`, still served.
+ */
+const GAUGES_NAMED_LIKE_COUNTERS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export interface ExporterRegistry {
   /** What /metrics serves. */
   exposition: Exposition;
@@ -34,7 +40,10 @@ export interface ExporterRegistry {
 export function createRegistry(source: MetricsSource, build: BuildInfo, options: { processMetrics?: boolean } = {}): ExporterRegistry {
   const live = new Registry();
   const exporter = registerExporterMetrics(live, source, build);
-  if (options.processMetrics ?? true) collectDefaultMetrics({ register: live });
+  if (options.processMetrics ?? true) {
+    collectDefaultMetrics({ register: live });
+    for (const name of GAUGES_NAMED_LIKE_COUNTERS) live.removeSingleMetric(name);
+  }
   const plans = new Registry();
   registerFamilies(plans, source);
   const registry = Registry.merge([plans, live]);

@@ -9,11 +9,6 @@ import { SMALL_PART_ZLIB } from './gzip.js';
 import { type Rendered, rendered } from './pool.js';
 import { type ExpositionFormat, escapeHelp, escapeLabelValue, formatValue } from './text.js';
 
-/**
- * prom-client's default metrics that are gauges named like counters, which `promtool check
- * metrics` rejects; each is the sum over `type` of the family without `_total`, still served.
- */
-export const OMITTED_DEFAULT_METRICS: ReadonlySet<string> = new Set(['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']);
 
 interface LiveValue {
   value: number;
@@ -61,7 +56,7 @@ function familyText(family: LiveFamily, format: ExpositionFormat): string {
 /** The registry's families as text in `format`; no `# EOF` (the caller ends the body). */
 export async function renderLive(registry: Registry, format: ExpositionFormat): Promise<string> {
   const metrics = registry.getMetricsAsArray() as unknown as Readable[];
-  const families = await Promise.all(metrics.filter((m) => !OMITTED_DEFAULT_METRICS.has(m.name)).map((m) => m.get()));
+  const families = await Promise.all(metrics.map((m) => m.get()));
   return families.map((f) => familyText(f, format)).join('');
 }
 
