@@ -9,7 +9,6 @@ import { SMALL_PART_ZLIB } from './gzip.js';
 import { type Rendered, rendered } from './pool.js';
 import { type ExpositionFormat, escapeHelp, escapeLabelValue, formatValue } from './text.js';
 
-
 interface LiveValue {
   value: number;
   labels: Record<string, string | number | undefined>;
