@@ -92,7 +92,7 @@ export async function listAll<A extends PagedAction, T = Item<A>>(
 }
 
 function itemId(item: unknown): string | undefined {
-  const record = item as { BackupSetId?: unknown; BackupPlanId?: unknown };
-  const id = record.BackupSetId ?? record.BackupPlanId;
+  const record = item as { BackupSetId?: unknown; BackupPlanId?: unknown; RestoreTaskId?: unknown };
+  const id = record.BackupSetId ?? record.RestoreTaskId ?? record.BackupPlanId;
   return typeof id === 'string' ? id : undefined;
 }

@@ -107,6 +107,47 @@ export const backupPlanDetailSchema = z.looseObject({
 });
 export type BackupPlanDetail = z.infer<typeof backupPlanDetailSchema>;
 
+/** One restorable stretch of time (DescribeRestoreRangeInfo). */
+export const RESTORE_RANGE_TYPES = ['point', 'range'] as const;
+export const recoverRangeSchema = z.looseObject({
+  /** `point`: restorable only to the listed full backups; `range`: to any time inside (point-in-time restore). */
+  RangeType: z.string(),
+  BeginTimestampForRestore: opt(epochMillis),
+  EndTimestampForRestore: opt(epochMillis),
+  FullBackupList: opt(
+    z.looseObject({
+      FullBackupDetail: opt(
+        z.array(z.looseObject({ BackupSetId: opt(z.string()), StartTime: opt(epochMillis), EndTime: opt(epochMillis) })),
+      ),
+    }),
+  ),
+  SourceEndpointInstanceType: opt(z.string()),
+  SourceEndpointInstanceID: opt(z.string()),
+});
+export type RecoverRange = z.infer<typeof recoverRangeSchema>;
+
+/** Documented restore statuses; the success value is not documented (`finish`, as for full backups). */
+export const RESTORE_STATUSES_SEEN = ['init', 'running', 'stop', 'pause', 'check_pass', 'finish'] as const;
+export const restoreTaskDetailSchema = z.looseObject({
+  RestoreTaskId: z.string().min(1),
+  RestoreTaskName: opt(z.string()),
+  RestoreStatus: z.string(),
+  RestoreTaskCreateTime: opt(epochMillis),
+  RestoreTaskFinishTime: opt(epochMillis),
+  /** The point in time restored to. */
+  RestoreTime: opt(epochMillis),
+  BackupSetId: opt(z.string()),
+  BackupPlanId: opt(z.string()),
+  ErrMessage: opt(z.string()),
+  FullDataRestoreProgress: opt(long),
+  ContinuousRestoreProgress: opt(long),
+  FullStruAfterRestoreProgress: opt(long),
+  RestoreDestinationMode: opt(z.string()),
+  DestinationEndpointInstanceType: opt(z.string()),
+  DestinationEndpointInstanceID: opt(z.string()),
+});
+export type RestoreTaskDetail = z.infer<typeof restoreTaskDetailSchema>;
+
 /** `Items` is `{ <ItemName>: [...] }`; an empty page may omit it or send `{}`. */
 function itemsOf<T extends z.ZodType, K extends string>(key: K, item: T) {
   return opt(z.object({ [key]: opt(z.array(item)) } as Record<K, ReturnType<typeof opt<z.ZodArray<T>>>>)).transform(
@@ -131,6 +172,19 @@ export const describeBackupPlanListResponseSchema = z.looseObject({
   Items: itemsOf('BackupPlanDetail', backupPlanDetailSchema),
 });
 export type DescribeBackupPlanListResponse = z.infer<typeof describeBackupPlanListResponseSchema>;
+
+/** Not paged: every range of the asked window in one answer. */
+export const describeRestoreRangeInfoResponseSchema = z.looseObject({
+  ...envelope,
+  Items: itemsOf('DBSRecoverRange', recoverRangeSchema),
+});
+export type DescribeRestoreRangeInfoResponse = z.infer<typeof describeRestoreRangeInfoResponseSchema>;
+
+export const describeRestoreTaskListResponseSchema = z.looseObject({
+  ...envelope,
+  Items: itemsOf('RestoreTaskDetail', restoreTaskDetailSchema),
+});
+export type DescribeRestoreTaskListResponse = z.infer<typeof describeRestoreTaskListResponseSchema>;
 
 /** Body of a non-2xx answer from the Alibaba Cloud gateway. */
 export const apiErrorBodySchema = z.looseObject({
@@ -175,6 +229,26 @@ export interface DescribeBackupPlanListRequest extends PageRequest {
   ResourceGroupId?: string;
 }
 
+export interface DescribeRestoreRangeInfoRequest {
+  BackupPlanId: string;
+  /** Epoch ms; both ends are required. */
+  BeginTimestampForRestore: number;
+  EndTimestampForRestore: number;
+  RecentlyRestore?: boolean;
+  ClientToken?: string;
+}
+
+/** BackupPlanId or RestoreTaskId, not both; PageSize 1–100 (not only 30/50/100). */
+export interface DescribeRestoreTaskListRequest {
+  BackupPlanId?: string;
+  RestoreTaskId?: string;
+  StartTimestamp?: number;
+  EndTimestamp?: number;
+  PageNum?: number;
+  PageSize?: number;
+  ClientToken?: string;
+}
+
 /**
  * What the simulator emits: the wire item shapes with every field it knows set.
  * Input types (z.input) so the simulator writes what DBS writes, not what we parse into.
@@ -182,14 +256,16 @@ export interface DescribeBackupPlanListRequest extends PageRequest {
 export type WireIncrementBackupFile = z.input<typeof incrementBackupFileSchema>;
 export type WireFullBackupFile = z.input<typeof fullBackupFileSchema>;
 export type WireBackupPlanDetail = z.input<typeof backupPlanDetailSchema>;
+export type WireRecoverRange = z.input<typeof recoverRangeSchema>;
+export type WireRestoreTaskDetail = z.input<typeof restoreTaskDetailSchema>;
 
 /** An action's entry: its response schema, and its request as a type only (requests are built in code, not parsed). */
-interface ActionSpec<Request extends PageRequest, Response extends z.ZodType> {
+interface ActionSpec<Request extends object, Response extends z.ZodType> {
   response: Response;
   /** Never set: carries the request type for ActionTypes (api.ts). */
   readonly request?: Request;
 }
-function action<Request extends PageRequest>() {
+function action<Request extends object>() {
   return <Response extends z.ZodType>(response: Response): ActionSpec<Request, Response> => ({ response });
 }
 
@@ -201,6 +277,8 @@ export const ACTION_SPECS = {
   DescribeBackupPlanList: action<DescribeBackupPlanListRequest>()(describeBackupPlanListResponseSchema),
   DescribeFullBackupList: action<DescribeFullBackupListRequest>()(describeFullBackupListResponseSchema),
   DescribeIncrementBackupList: action<DescribeIncrementBackupListRequest>()(describeIncrementBackupListResponseSchema),
+  DescribeRestoreRangeInfo: action<DescribeRestoreRangeInfoRequest>()(describeRestoreRangeInfoResponseSchema),
+  DescribeRestoreTaskList: action<DescribeRestoreTaskListRequest>()(describeRestoreTaskListResponseSchema),
 } as const;
 
 export type DbsAction = keyof typeof ACTION_SPECS;
