@@ -104,50 +104,31 @@ export function buildRuleTemplate(): RuleFile {
   return buildRuleFile(Object.fromEntries(Object.keys(DEFAULT_THRESHOLDS).map((k) => [k, `__${k}__`])) as ThresholdText);
 }
 
-function buildRuleFile(t: ThresholdText): RuleFile {
+/** The helpers every group's rules are written with, bound to one set of threshold texts. */
+interface RuleContext {
+  t: ThresholdText;
+  /** seriesGapTolerance. */
+  G: string;
+  alert: (name: string, rule: Omit<AlertRule, 'alert' | 'annotations'> & { summary: string; description: string }) => AlertRule;
+  remembered: (record: string) => string;
+  newest: (record: string, metric: string, by?: string) => string;
+  runningJob: (record: string, metric: string) => string;
+  bridged: (agg: 'max' | 'min', metric: string, by: string) => string;
+  RUNNING: string;
+  runningFor: (seconds: string) => string;
+  TARGET_DOWN: string;
+  gated: (name: string, condition: string) => string;
+}
+
+function ruleContext(t: ThresholdText): RuleContext {
   const runbook = (anchor: string) => `${t.runbookBaseUrl}#${anchor}`;
-  const alert = (name: string, rule: Omit<AlertRule, 'alert' | 'annotations'> & { summary: string; description: string }): AlertRule => ({
-    alert: name,
-    expr: rule.expr,
-    for: rule.for,
-    labels: rule.labels,
-    annotations: { summary: rule.summary, description: rule.description, runbook_url: runbook(name.toLowerCase()) },
-  });
   const G = t.seriesGapTolerance;
   /**
    * A recording rule's own last value, for rules that remember: read over the gap tolerance, not
    * the 5m instant lookback, so it holds with evaluation intervals over 5m and a Prometheus restart.
    */
   const remembered = (record: string) => `last_over_time(${record}[${G}])`;
-  /**
-   * A timestamp DBS reported, newest of any replica, held over a gap (exporter restart, rollout);
-   * and once no replica knows it any more (a restarted exporter whose lookback does not reach
-   * back to it: a weekly full, a failure days ago), its last recorded value, for as long as the
-   * plan is listed. The newest success or failure only ever moves forward, so what the exporter
-   * forgot is still the newest.
-   */
-  const newest = (record: string, metric: string, by = PLAN_TYPE) =>
-    `max by (${by}) (max_over_time(${metric}[${G}]))\nor (${remembered(record)} and on (${PLAN}) dbs:backup_plan_status:bridged)`;
-  /**
-   * A value of the running job: held while the plan's polls fail (the exporter drops it after its
-   * max staleness), and over a gap while no replica exports the plan; not once the job has ended.
-   */
-  const runningJob = (record: string, metric: string) =>
-    [
-      `max by (${PLAN_TYPE}) (${metric})`,
-      `or (${remembered(record)} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`,
-      `or (max by (${PLAN_TYPE}) (last_over_time(${metric}[${G}])) unless on (${PLAN}) dbs_exporter_plan_poll_success)`,
-    ].join('\n');
-  /** A current value: what the replicas say now, or over a gap the last they said. */
-  const bridged = (agg: 'max' | 'min', metric: string, by: string) => `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`;
   const RUNNING = `on (${PLAN}) (dbs:backup_plan_status:bridged{status="running"} == 1)`;
-  /**
-   * Running, and not resumed within `seconds` (a number or a per-plan vector): a plan that was
-   * paused took no backups on purpose, so its schedule counts again from the resume.
-   */
-  const runningFor = (seconds: string) =>
-    `${RUNNING}\nunless on (${PLAN}) (time() - dbs:backup_plan_last_not_running_timestamp_seconds < ${seconds})`;
-  const TARGET_DOWN = '(dbs:exporter_target_up:bridged == 0)';
   /**
    * New pages only from plans whose last poll worked, as the exporter says now (values frozen
    * by failing polls, or held over a gap with no exporter scraped, must not start one); a page
@@ -155,10 +136,64 @@ function buildRuleFile(t: ThresholdText): RuleFile {
    */
   const gated = (name: string, condition: string) =>
     `(\n${condition}\n) and on (${PLAN}) (max by (${PLAN}) (dbs_exporter_plan_poll_success) == 1)\nor (\n${condition}\n) and on (${PLAN}) ALERTS{alertname="${name}", alertstate="firing"}`;
+  return {
+    t,
+    G,
+    alert: (name, rule) => ({
+      alert: name,
+      expr: rule.expr,
+      for: rule.for,
+      labels: rule.labels,
+      annotations: { summary: rule.summary, description: rule.description, runbook_url: runbook(name.toLowerCase()) },
+    }),
+    remembered,
+    /**
+     * A timestamp DBS reported, newest of any replica, held over a gap (exporter restart, rollout);
+     * and once no replica knows it any more (a restarted exporter whose lookback does not reach
+     * back to it: a weekly full, a failure days ago), its last recorded value, for as long as the
+     * plan is listed. The newest success or failure only ever moves forward, so what the exporter
+     * forgot is still the newest.
+     */
+    newest: (record, metric, by = PLAN_TYPE) =>
+      `max by (${by}) (max_over_time(${metric}[${G}]))\nor (${remembered(record)} and on (${PLAN}) dbs:backup_plan_status:bridged)`,
+    /**
+     * A value of the running job: held while the plan's polls fail (the exporter drops it after its
+     * max staleness), and over a gap while no replica exports the plan; not once the job has ended.
+     */
+    runningJob: (record, metric) =>
+      [
+        `max by (${PLAN_TYPE}) (${metric})`,
+        `or (${remembered(record)} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`,
+        `or (max by (${PLAN_TYPE}) (last_over_time(${metric}[${G}])) unless on (${PLAN}) dbs_exporter_plan_poll_success)`,
+      ].join('\n'),
+    /** A current value: what the replicas say now, or over a gap the last they said. */
+    bridged: (agg, metric, by) => `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`,
+    RUNNING,
+    /**
+     * Running, and not resumed within `seconds` (a number or a per-plan vector): a plan that was
+     * paused took no backups on purpose, so its schedule counts again from the resume.
+     */
+    runningFor: (seconds) => `${RUNNING}\nunless on (${PLAN}) (time() - dbs:backup_plan_last_not_running_timestamp_seconds < ${seconds})`,
+    TARGET_DOWN: '(dbs:exporter_target_up:bridged == 0)',
+    gated,
+  };
+}
 
+function buildRuleFile(t: ThresholdText): RuleFile {
+  const c = ruleContext(t);
   // Rules in a group run in order and see this evaluation's values; groups run concurrently,
   // so everything an alert reads is recorded in its own group, just before it.
-  const signals: RecordingRule[] = [
+  return {
+    groups: [
+      { name: 'dbs-exporter.recording', rules: dashboardRules() },
+      { name: 'dbs-exporter.alerts', rules: [...backupSignals(c), ...fullBackupSignals(c), ...backupAgeAlerts(c), ...backupJobAlerts(c), ...planAlerts(c), ...exporterAlerts(c)] },
+    ],
+  };
+}
+
+/** Plan status, poll success and target health bridged over gaps; the newest success and failure; the incremental lag. */
+function backupSignals({ G, newest, bridged, remembered }: RuleContext): RecordingRule[] {
+  return [
     { record: 'dbs:backup_plan_status:bridged', expr: bridged('max', 'dbs_backup_plan_status', `${PLAN}, status`) },
     { record: 'dbs:backup_plan_polled:bridged', expr: bridged('max', 'dbs_exporter_plan_poll_success', PLAN) },
     { record: 'dbs:exporter_target_up:bridged', expr: bridged('min', 'dbs_exporter_target_up', 'account, region') },
@@ -184,6 +219,12 @@ function buildRuleFile(t: ThresholdText): RuleFile {
         `) unless on (${PLAN}) (max by (${PLAN}) (last_over_time(dbs_backup_plan_log_backup_enabled[${G}])) == 0)`,
       ].join('\n'),
     },
+  ];
+}
+
+/** Full backups: age, interval, whether one exists, the running job, expiry of the newest. */
+function fullBackupSignals({ t, G, newest, runningJob }: RuleContext): RecordingRule[] {
+  return [
     { record: 'dbs:backup_full_age_seconds', expr: 'time() - dbs:backup_no_success_since_timestamp_seconds{backup_type="full"}' },
     {
       record: 'dbs:backup_full_interval_seconds',
@@ -202,8 +243,11 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       expr: `max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"})\n- on (${PLAN}) (max by (${PLAN}) (last_over_time(dbs_backup_last_duration_seconds{backup_type="full"}[${G}])) or max by (${PLAN}) (dbs:backup_last_success_timestamp_seconds{backup_type="full"}) * 0)`,
     },
   ];
+}
 
-  const backups: AlertRule[] = [
+/** Lag and age: DBSIncrementalBackupLagging, DBSFullBackupOverdue, DBSNoSuccessfulFullBackup. */
+function backupAgeAlerts({ t, alert, gated, runningFor }: RuleContext): AlertRule[] {
+  return [
     alert('DBSIncrementalBackupLagging', {
       expr: gated('DBSIncrementalBackupLagging', `dbs:backup_incremental_lag_seconds > ${t.incrementalLagSeconds}\nand ${runningFor(t.incrementalLagSeconds)}`),
       for: '0m',
@@ -231,6 +275,12 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       summary: 'A running DBS backup plan has no full backup to restore from',
       description: `DBS lists no restorable full backup of ${WHERE}, and none has succeeded in the {{ $value | humanizeDuration }} the exporter can see (since its lookback or the plan's creation). Without a full backup there is nothing to restore.`,
     }),
+  ];
+}
+
+/** Job outcomes: DBSBackupJobFailed, DBSBackupJobStalled. */
+function backupJobAlerts({ t, G, alert, gated, RUNNING }: RuleContext): AlertRule[] {
+  return [
     alert('DBSBackupJobFailed', {
       // After the window, only a failure that is still the newest outcome of a running plan's
       // backups pages: not one of a paused plan (NotRunning says it), nor of log backups switched off.
@@ -261,6 +311,12 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       summary: 'A DBS backup job is running but not making progress',
       description: `The {{ $labels.backup_type }} backup job of ${WHERE} has been running for {{ $value | humanizeDuration }} and its size has not changed for ${human(t.stallSeconds)}.`,
     }),
+  ];
+}
+
+/** The plan itself: DBSBackupPlanNotRunning, DBSRestoreWindowAtRisk, DBSBackupPlanDisappeared. */
+function planAlerts({ t, G, alert, gated, RUNNING }: RuleContext): AlertRule[] {
+  return [
     alert('DBSBackupPlanNotRunning', {
       // wait: bought, never configured (not an incident); init: starting, an incident only
       // once it has lasted long past the plan's creation (DBS's own clock, so restarts don't matter).
@@ -315,8 +371,11 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       description: `Backup ${WHERE} was running within the last ${t.planDisappearedWindow} and DescribeBackupPlanList no longer returns it: it was deleted, released or moved. Its database is no longer backed up. The alert ends when the plan returns or ${t.planDisappearedWindow} after it left.`,
     }),
   ];
+}
 
-  const exporter: AlertRule[] = [
+/** The exporter's own health. */
+function exporterAlerts({ t, alert, TARGET_DOWN }: RuleContext): AlertRule[] {
+  return [
     alert('DBSExporterTargetDown', {
       expr: TARGET_DOWN,
       for: t.targetDownFor,
@@ -347,20 +406,16 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       description: 'Prometheus cannot scrape dbs-exporter ({{ $labels.instance }}): no new DBS backup alert can fire.',
     }),
   ];
+}
 
-  const dashboards: RecordingRule[] = [
+/** Fleet views for dashboards. */
+function dashboardRules(): RecordingRule[] {
+  return [
     { record: 'account_region_backup_type:dbs_backup_lag_seconds:max', expr: 'max by (account, region, backup_type) (dbs_backup_lag_seconds)' },
     { record: 'account_region_status:dbs_backup_plans:count', expr: `count by (account, region, status) (max by (${PLAN}, status) (dbs_backup_plan_status) == 1)` },
     { record: 'account_backup_type:dbs_backup_jobs_failed:increase24h', expr: 'sum by (account, backup_type) (increase(dbs_backup_jobs_failed_total[24h]))' },
     { record: 'account_region_storage_class:dbs_backup_set_bytes:sum', expr: `sum by (account, region, storage_class) (max by (${PLAN_TYPE}, storage_class) (dbs_backup_set_bytes))` },
   ];
-
-  return {
-    groups: [
-      { name: 'dbs-exporter.recording', rules: dashboards },
-      { name: 'dbs-exporter.alerts', rules: [...signals, ...backups, ...exporter] },
-    ],
-  };
 }
 
 const YAML_OPTIONS = { lineWidth: 0, blockQuote: 'literal' } as const;
