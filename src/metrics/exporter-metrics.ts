@@ -30,13 +30,47 @@ export interface BuildInfo {
 
 /** The exporter's own families; the per-plan poll series are in families.ts. */
 export function registerExporterMetrics(registry: Registry, source: MetricsSource, build: BuildInfo): ExporterMetrics {
+  // Registration order is exposition order: build info, snapshot gauges, then the API and cycle families.
+  registerBuildInfo(registry, build);
+  registerSnapshotGauges(registry, source);
+  const api = registerApiFamilies(registry);
+  const cycle = registerCycleFamilies(registry);
+
+  return {
+    initAccount(account) {
+      for (const scope of ['discovery', 'plan']) for (const code of ERROR_CLASSES) cycle.pollErrors.inc({ account, scope, code }, 0);
+      for (const action of DBS_ACTIONS) {
+        for (const code of ['ok', ...ERROR_CLASSES]) api.requests.inc({ account, action, code }, 0);
+        api.retries.inc({ account, action, code: 'throttled' }, 0);
+      }
+    },
+    recordAttempt(account, attempt) {
+      api.requests.inc({ account, action: attempt.action, code: attempt.code });
+      api.duration.observe({ account, action: attempt.action }, attempt.durationSeconds);
+    },
+    recordRetry(account, action, errorClass) {
+      api.retries.inc({ account, action, code: errorClass });
+    },
+    published(_snapshot, report) {
+      cycle.pollDuration.observe(report.durationSeconds);
+      cycle.cycles.inc({ outcome: cycleOk(report) ? 'ok' : 'partial' });
+      for (const e of report.errors) cycle.pollErrors.inc({ account: e.account, scope: e.planId === undefined ? 'discovery' : 'plan', code: e.errorClass });
+    },
+  };
+}
+
+/** Which build is running, so a dashboard can tell a regression from a rollout. */
+function registerBuildInfo(registry: Registry, build: BuildInfo): void {
   new Gauge({
     name: 'dbs_exporter_build_info',
     help: 'Version of dbs-exporter and of the Node.js runtime it runs on; always 1.',
     labelNames: ['version', 'revision', 'nodeversion'],
     registers: [registry],
   }).set({ version: build.version, revision: build.revision ?? 'unknown', nodeversion: process.version }, 1);
+}
 
+/** Gauges read from the latest published snapshot at scrape time, so they never show half a cycle. */
+function registerSnapshotGauges(registry: Registry, source: MetricsSource): void {
   new Gauge({
     name: 'dbs_exporter_target_up',
     help: 'Whether the last plan discovery (DescribeBackupPlanList) for this account and region succeeded.',
@@ -79,7 +113,10 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
       if (snapshot) this.set(seconds(snapshot.completedAtMs));
     },
   });
+}
 
+/** How DBS answered every HTTP attempt, retries included: "cannot see backups" made visible. */
+function registerApiFamilies(registry: Registry) {
   const requests = new Counter({
     name: 'dbs_exporter_api_requests_total',
     help: 'DBS OpenAPI HTTP requests by action and outcome (code is ok or the error class: throttled, auth, forbidden, not_found, invalid_request, server, network, timeout, bad_response).',
@@ -99,6 +136,11 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
     labelNames: ['account', 'action', 'code'],
     registers: [registry],
   });
+  return { requests, duration, retries };
+}
+
+/** Each cycle's duration and outcome, and its failed discoveries and plan polls by error class. */
+function registerCycleFamilies(registry: Registry) {
   const pollDuration = new Histogram({
     name: 'dbs_exporter_poll_duration_seconds',
     help: 'Duration of a whole collection cycle over every target and plan.',
@@ -118,26 +160,5 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
     labelNames: ['account', 'scope', 'code'],
     registers: [registry],
   });
-
-  return {
-    initAccount(account) {
-      for (const scope of ['discovery', 'plan']) for (const code of ERROR_CLASSES) pollErrors.inc({ account, scope, code }, 0);
-      for (const action of DBS_ACTIONS) {
-        for (const code of ['ok', ...ERROR_CLASSES]) requests.inc({ account, action, code }, 0);
-        retries.inc({ account, action, code: 'throttled' }, 0);
-      }
-    },
-    recordAttempt(account, attempt) {
-      requests.inc({ account, action: attempt.action, code: attempt.code });
-      duration.observe({ account, action: attempt.action }, attempt.durationSeconds);
-    },
-    recordRetry(account, action, errorClass) {
-      retries.inc({ account, action, code: errorClass });
-    },
-    published(_snapshot, report) {
-      pollDuration.observe(report.durationSeconds);
-      cycles.inc({ outcome: cycleOk(report) ? 'ok' : 'partial' });
-      for (const e of report.errors) pollErrors.inc({ account: e.account, scope: e.planId === undefined ? 'discovery' : 'plan', code: e.errorClass });
-    },
-  };
+  return { pollDuration, cycles, pollErrors };
 }
