@@ -60,16 +60,43 @@ const failed = (res: ServerResponse) => (err: unknown) =>
   sendPlain(res, 500, `error rendering metrics: ${err instanceof Error ? err.message : String(err)}\n`);
 
 export function createApp(options: AppOptions): RequestListener {
-  const app = express();
-  const { telemetryPath, guard, exposition } = options;
+  const { telemetryPath, guard } = options;
+  const serveTelemetry = telemetryHandler(options.exposition);
+  const app = expressApp(options, serveTelemetry);
+
+  // The telemetry path as scrapers send it (`/metrics`, or with a query) skips express.
+  const isTelemetryUrl = (url: string) => url === telemetryPath || (url.startsWith(telemetryPath) && url.charCodeAt(telemetryPath.length) === 0x3f);
+  return (req, res) => {
+    // No endpoint reads a body: one that was sent stays unread, so the connection is closed
+    // after the answer rather than its bytes parsed as the next request.
+    if (hasBody(req)) res.setHeader('Connection', 'close');
+    if (!isTelemetryUrl(req.url ?? '')) return void app(req, res);
+    try {
+      if (guard) guard(req, res, telemetryPath, () => serveTelemetry(req, res));
+      else serveTelemetry(req, res);
+    } catch (err) {
+      failed(res)(err);
+    }
+  };
+}
+
+type TelemetryHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** /metrics, read-only methods only; shared by the fast path and express so both answer alike. */
+function telemetryHandler(exposition: Exposition): TelemetryHandler {
   // async: a throw while negotiating is a rejection too, answered by failed().
   const serveMetrics = async (req: IncomingMessage, res: ServerResponse) =>
     exposition.serve(res, { format: formatFor(req), gzip: acceptsGzip(req), head: req.method === 'HEAD' });
-  const serveTelemetry = (req: IncomingMessage, res: ServerResponse): void => {
+  return (req, res) => {
     if (refuseUnlessReadOnly(req, res, true)) return;
     serveMetrics(req, res).catch(failed(res));
   };
+}
 
+/** Every request the fast path leaves: the guard first, then /metrics under other spellings, health, the landing page, 404. */
+function expressApp(options: AppOptions, serveTelemetry: TelemetryHandler): express.Express {
+  const app = express();
+  const { telemetryPath, guard } = options;
   app.disable('x-powered-by');
   app.set('etag', false);
   if (guard) app.use((req, res, next) => guard(req, res, req.path, () => next()));
@@ -104,19 +131,5 @@ export function createApp(options: AppOptions): RequestListener {
   app.use((_req, res) => {
     res.status(404).type('text/plain').send('Not Found\n');
   });
-
-  // The telemetry path as scrapers send it (`/metrics`, or with a query) skips express.
-  const isTelemetryUrl = (url: string) => url === telemetryPath || (url.startsWith(telemetryPath) && url.charCodeAt(telemetryPath.length) === 0x3f);
-  return (req, res) => {
-    // No endpoint reads a body: one that was sent stays unread, so the connection is closed
-    // after the answer rather than its bytes parsed as the next request.
-    if (hasBody(req)) res.setHeader('Connection', 'close');
-    if (!isTelemetryUrl(req.url ?? '')) return void app(req, res);
-    try {
-      if (guard) guard(req, res, telemetryPath, () => serveTelemetry(req, res));
-      else serveTelemetry(req, res);
-    } catch (err) {
-      failed(res)(err);
-    }
-  };
+  return app;
 }
