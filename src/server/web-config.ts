@@ -237,53 +237,11 @@ function explainUnsupported(issue: ConfigIssue): ConfigIssue {
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 async function resolveTls(tls: ParsedTlsServerConfig, baseDir: string, file: string): Promise<TlsSettings> {
+  const files = tlsFilePaths(tls, baseDir);
   const issues: ConfigIssue[] = [];
-  const at = (key: string) => formatPath(['tls_server_config', key]);
-  const absolute = (path: string) => (isAbsolute(path) ? path : resolvePath(baseDir, path));
-  const files = { cert: absolute(tls.cert_file), key: absolute(tls.key_file), ...(tls.client_ca_file ? { ca: absolute(tls.client_ca_file) } : {}) };
-
-  const read = async (key: string, path: string): Promise<string | undefined> => {
-    try {
-      return await readFile(path, 'utf8');
-    } catch (err) {
-      issues.push({ path: at(key), message: describeFsError(path, err) });
-      return undefined;
-    }
-  };
-  const [certPem, keyPem, caPem] = await Promise.all([
-    read('cert_file', files.cert),
-    read('key_file', files.key),
-    files.ca === undefined ? Promise.resolve(undefined) : read('client_ca_file', files.ca),
-  ]);
-
-  // OpenSSL's reasons ("no start line", "unsupported") name the problem, never the bytes.
-  let certificate: X509Certificate | undefined;
-  if (certPem !== undefined) {
-    try {
-      certificate = new X509Certificate(certPem);
-    } catch (err) {
-      issues.push({ path: at('cert_file'), message: `${files.cert} is not a PEM certificate (${opensslReason(err)})` });
-    }
-  }
-  if (keyPem !== undefined) {
-    try {
-      const privateKey = createPrivateKey(keyPem);
-      if (certificate && !certificate.checkPrivateKey(privateKey)) {
-        issues.push({ path: at('key_file'), message: `${files.key} is not the private key of ${files.cert}` });
-      }
-    } catch (err) {
-      issues.push({ path: at('key_file'), message: `${files.key} is not an unencrypted PEM private key (${opensslReason(err)})` });
-    }
-  }
-  const caCertificates = caPem?.match(PEM_CERTIFICATE) ?? [];
-  if (caPem !== undefined) {
-    try {
-      if (caCertificates.length === 0) throw new Error('no certificate found');
-      for (const pem of caCertificates) new X509Certificate(pem);
-    } catch (err) {
-      issues.push({ path: at('client_ca_file'), message: `${files.ca} does not hold PEM certificates (${opensslReason(err)})` });
-    }
-  }
+  const pems = await readTlsFiles(files, issues);
+  const certificate = checkTlsPems(files, pems, issues);
+  const { cert: certPem, key: keyPem, ca: caPem } = pems;
   if (issues.length > 0 || certPem === undefined || keyPem === undefined || certificate === undefined) throw new ConfigError(issues, file);
 
   const key = new Secret(keyPem);
@@ -300,6 +258,75 @@ async function resolveTls(tls: ParsedTlsServerConfig, baseDir: string, file: str
     throw new ConfigError([{ path: 'tls_server_config', message: `OpenSSL rejects these settings (${opensslReason(err)})` }], file);
   }
   return settings;
+}
+
+/** The PEM text of the certificate, key and CA files; undefined where a file could not be read. */
+interface TlsPems {
+  cert: string | undefined;
+  key: string | undefined;
+  ca: string | undefined;
+}
+
+/** The issue path of a tls_server_config key, e.g. `tls_server_config.cert_file`. */
+const tlsKeyPath = (key: string) => formatPath(['tls_server_config', key]);
+
+/** Relative paths are relative to the web config file's folder, as in the exporter-toolkit. Pure. */
+function tlsFilePaths(tls: ParsedTlsServerConfig, baseDir: string): TlsSettings['files'] {
+  const absolute = (path: string) => (isAbsolute(path) ? path : resolvePath(baseDir, path));
+  return { cert: absolute(tls.cert_file), key: absolute(tls.key_file), ...(tls.client_ca_file ? { ca: absolute(tls.client_ca_file) } : {}) };
+}
+
+/** Reads all three at once; each unreadable file is an issue, so one run names every problem. */
+async function readTlsFiles(files: TlsSettings['files'], issues: ConfigIssue[]): Promise<TlsPems> {
+  const read = async (key: string, path: string): Promise<string | undefined> => {
+    try {
+      return await readFile(path, 'utf8');
+    } catch (err) {
+      issues.push({ path: tlsKeyPath(key), message: describeFsError(path, err) });
+      return undefined;
+    }
+  };
+  const [cert, key, ca] = await Promise.all([
+    read('cert_file', files.cert),
+    read('key_file', files.key),
+    files.ca === undefined ? Promise.resolve(undefined) : read('client_ca_file', files.ca),
+  ]);
+  return { cert, key, ca };
+}
+
+/**
+ * The certificate parses, the key is its unencrypted private key, the CA file holds certificates; each
+ * failure an issue. OpenSSL's reasons ("no start line", "unsupported") name the problem, never the bytes.
+ */
+function checkTlsPems(files: TlsSettings['files'], pems: TlsPems, issues: ConfigIssue[]): X509Certificate | undefined {
+  let certificate: X509Certificate | undefined;
+  if (pems.cert !== undefined) {
+    try {
+      certificate = new X509Certificate(pems.cert);
+    } catch (err) {
+      issues.push({ path: tlsKeyPath('cert_file'), message: `${files.cert} is not a PEM certificate (${opensslReason(err)})` });
+    }
+  }
+  if (pems.key !== undefined) {
+    try {
+      const privateKey = createPrivateKey(pems.key);
+      if (certificate && !certificate.checkPrivateKey(privateKey)) {
+        issues.push({ path: tlsKeyPath('key_file'), message: `${files.key} is not the private key of ${files.cert}` });
+      }
+    } catch (err) {
+      issues.push({ path: tlsKeyPath('key_file'), message: `${files.key} is not an unencrypted PEM private key (${opensslReason(err)})` });
+    }
+  }
+  if (pems.ca !== undefined) {
+    const caCertificates = pems.ca.match(PEM_CERTIFICATE) ?? [];
+    try {
+      if (caCertificates.length === 0) throw new Error('no certificate found');
+      for (const pem of caCertificates) new X509Certificate(pem);
+    } catch (err) {
+      issues.push({ path: tlsKeyPath('client_ca_file'), message: `${files.ca} does not hold PEM certificates (${opensslReason(err)})` });
+    }
+  }
+  return certificate;
 }
 
 /** The TLS 1.3 suites Node.js enables by default; Go does not let them be configured, so neither do we. */
