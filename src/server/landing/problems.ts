@@ -96,45 +96,76 @@ export function isStalled(running: NonNullable<BackupTypeSummary['running']>, no
  */
 export function planProblems(plan: PlanSnapshot, targetUp: boolean, nowMs: number, t: ProblemThresholds = DEFAULT_THRESHOLDS): Problem[] {
   const problems: Problem[] = [];
-  const add = (code: ProblemCode, severity: Severity, alert: string, text: string) => problems.push({ code, severity, alert, text });
-  const ago = (ms: number) => formatDuration((nowMs - ms) / 1000);
-  const { info } = plan;
-
-  if (!targetUp) add('target_down', 'critical', 'DBSExporterTargetDown', `DBS plan list failing for account ${plan.account} (${plan.region}): values are the last good ones`);
-  else if (!plan.listed) add('not_listed', 'warning', 'DBSExporterPlanPollFailing', 'configured plan id not returned by DBS');
-  else if (!plan.pollOk) {
-    const last = plan.lastPollSuccessMs === undefined ? 'never polled successfully' : `last good poll ${ago(plan.lastPollSuccessMs)} ago`;
-    add('poll_failing', 'warning', 'DBSExporterPlanPollFailing', `polling this plan fails (${last})`);
-  }
+  const reachability = reachabilityProblem(plan, targetUp, nowMs);
+  if (reachability) problems.push(reachability);
   if (!plan.listed) return problems;
 
+  const check: PlanCheck = { plan, nowMs, t, running: plan.info.status === 'running', fullInterval: fullIntervalSeconds(plan.info, t) };
+  const found = [planStatusProblem(check), fullBackupProblem(check), logBackupProblem(check), ...jobProblems(check), restoreWindowProblem(check)];
+  problems.push(...found.filter((p): p is Problem => p !== undefined));
+  return problems.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+}
+
+/** One listed plan at one instant, as each check below reads it. */
+interface PlanCheck {
+  plan: PlanSnapshot;
+  nowMs: number;
+  t: ProblemThresholds;
+  /** Only a running plan's backups are expected: the rules page lag, overdue fulls and expiry for these only. */
+  running: boolean;
+  fullInterval: number;
+}
+
+const problem = (code: ProblemCode, severity: Severity, alert: string, text: string): Problem => ({ code, severity, alert, text });
+const ago = (nowMs: number, ms: number) => formatDuration((nowMs - ms) / 1000);
+
+/** Whether the exporter can see the plan at all: its account's plan list, the plan in it, its last poll. */
+function reachabilityProblem(plan: PlanSnapshot, targetUp: boolean, nowMs: number): Problem | undefined {
+  if (!targetUp) return problem('target_down', 'critical', 'DBSExporterTargetDown', `DBS plan list failing for account ${plan.account} (${plan.region}): values are the last good ones`);
+  if (!plan.listed) return problem('not_listed', 'warning', 'DBSExporterPlanPollFailing', 'configured plan id not returned by DBS');
+  if (!plan.pollOk) {
+    const last = plan.lastPollSuccessMs === undefined ? 'never polled successfully' : `last good poll ${ago(nowMs, plan.lastPollSuccessMs)} ago`;
+    return problem('poll_failing', 'warning', 'DBSExporterPlanPollFailing', `polling this plan fails (${last})`);
+  }
+  return undefined;
+}
+
+/** DBSBackupPlanNotRunning: a status that runs no backups, except a plan still young in init. */
+function planStatusProblem({ plan: { info }, nowMs, t }: PlanCheck): Problem | undefined {
   const status = info.status;
   const initYoung = status === 'init' && info.createdMs !== undefined && (nowMs - info.createdMs) / 1000 < t.planInitSeconds;
-  if (!QUIET_STATUSES.has(status) && !initYoung) add('plan_not_running', 'warning', 'DBSBackupPlanNotRunning', `plan status is ${status || 'unknown'}: no scheduled backups run`);
-  const running = status === 'running';
+  if (QUIET_STATUSES.has(status) || initYoung) return undefined;
+  return problem('plan_not_running', 'warning', 'DBSBackupPlanNotRunning', `plan status is ${status || 'unknown'}: no scheduled backups run`);
+}
 
-  const full = plan.types.full;
-  const interval = fullIntervalSeconds(info, t);
-  if (running && full) {
-    const since = full.lastSuccess?.endMs ?? historyStartMs(full, info);
-    const maxAge = t.fullBackupIntervalFactor * interval;
-    if (since !== undefined && (nowMs - since) / 1000 > maxAge) {
-      if (full.lastSuccess !== undefined || info.restorableStartMs !== undefined) {
-        const last = full.lastSuccess ? `${ago(full.lastSuccess.endMs)} ago` : `before the ${ago(since)} the exporter can see`;
-        add('full_overdue', 'critical', 'DBSFullBackupOverdue', `last successful full backup ${last}; due every ${formatDuration(interval)} (limit ${formatDuration(maxAge)})`);
-      } else {
-        add('no_full_backup', 'critical', 'DBSNoSuccessfulFullBackup', `no successful full backup in the ${ago(since)} the exporter can see: nothing to restore from`);
-      }
-    }
+/** Overdue full backup, or none at all in the visible history (nothing to restore from), which is worse to say. */
+function fullBackupProblem({ plan: { info, types }, nowMs, t, running, fullInterval }: PlanCheck): Problem | undefined {
+  const full = types.full;
+  if (!running || !full) return undefined;
+  const since = full.lastSuccess?.endMs ?? historyStartMs(full, info);
+  const maxAge = t.fullBackupIntervalFactor * fullInterval;
+  const overdue = since !== undefined && (nowMs - since) / 1000 > maxAge;
+  if (!overdue) return undefined;
+  if (full.lastSuccess !== undefined || info.restorableStartMs !== undefined) {
+    const last = full.lastSuccess ? `${ago(nowMs, full.lastSuccess.endMs)} ago` : `before the ${ago(nowMs, since)} the exporter can see`;
+    return problem('full_overdue', 'critical', 'DBSFullBackupOverdue', `last successful full backup ${last}; due every ${formatDuration(fullInterval)} (limit ${formatDuration(maxAge)})`);
   }
+  return problem('no_full_backup', 'critical', 'DBSNoSuccessfulFullBackup', `no successful full backup in the ${ago(nowMs, since)} the exporter can see: nothing to restore from`);
+}
 
+/** DBSIncrementalBackupLagging, as the recording rule dbs:backup_incremental_lag_seconds measures it. */
+function logBackupProblem({ plan, nowMs, t, running }: PlanCheck): Problem | undefined {
   const lag = logBackupLag(plan, nowMs);
-  if (running && lag && lag.seconds > t.incrementalLagSeconds) {
-    add('log_backup_lagging', 'warning', 'DBSIncrementalBackupLagging', `no successful log backup for ${lag.atLeast ? 'at least ' : ''}${formatDuration(lag.seconds)} (limit ${formatDuration(t.incrementalLagSeconds)})`);
-  }
+  const lagging = running && lag !== undefined && lag.seconds > t.incrementalLagSeconds;
+  if (!lagging) return undefined;
+  return problem('log_backup_lagging', 'warning', 'DBSIncrementalBackupLagging', `no successful log backup for ${lag.atLeast ? 'at least ' : ''}${formatDuration(lag.seconds)} (limit ${formatDuration(t.incrementalLagSeconds)})`);
+}
 
+/** Failed and stalled jobs, per backup type; a failure pages while recent, or while no success followed on a running plan. */
+function jobProblems({ plan: { info, types }, nowMs, t, running }: PlanCheck): Problem[] {
+  const problems: Problem[] = [];
   for (const backupType of BACKUP_TYPES) {
-    const summary = plan.types[backupType];
+    const summary = types[backupType];
     if (!summary) continue;
     const failedMs = summary.lastFailureEndMs;
     const logOff = backupType === 'incremental' && info.logBackupEnabled === false;
@@ -142,27 +173,30 @@ export function planProblems(plan: PlanSnapshot, targetUp: boolean, nowMs: numbe
       const recent = failedMs > nowMs - t.jobFailedWindowSeconds * 1000;
       const newest = summary.lastSuccess === undefined || failedMs > summary.lastSuccess.endMs;
       if (recent || (newest && running)) {
-        add('job_failed', 'warning', 'DBSBackupJobFailed', `last ${backupType} backup job failed ${ago(failedMs)} ago${newest ? ', no success since' : ''}`);
+        problems.push(problem('job_failed', 'warning', 'DBSBackupJobFailed', `last ${backupType} backup job failed ${ago(nowMs, failedMs)} ago${newest ? ', no success since' : ''}`));
       }
     }
     const job = summary.running;
     if (job && isStalled(job, nowMs, t)) {
-      add('job_stalled', 'warning', 'DBSBackupJobStalled', `${backupType} backup job running for ${ago(job.sinceMs)}, no progress for ${ago(job.lastProgressMs)}`);
+      problems.push(problem('job_stalled', 'warning', 'DBSBackupJobStalled', `${backupType} backup job running for ${ago(nowMs, job.sinceMs)}, no progress for ${ago(nowMs, job.lastProgressMs)}`));
     }
   }
+  return problems;
+}
 
+/** DBSRestoreWindowAtRisk: the newest full set expires soon, and the next full will not replace it in time. */
+function restoreWindowProblem({ plan: { types }, nowMs, t, running, fullInterval }: PlanCheck): Problem | undefined {
+  const full = types.full;
   const newestFull = full?.lastSuccess;
-  if (running && newestFull?.expiryMs !== undefined && (newestFull.expiryMs - nowMs) / 1000 < t.expiryWarningSeconds) {
-    const lastStart = newestFull.startMs ?? newestFull.endMs;
-    const expiresBeforeNext = newestFull.expiryMs < lastStart + interval * 1000;
-    const replacementLate = (nowMs - lastStart) / 1000 > interval + t.expiryReplacementGraceSeconds && full?.running === undefined;
-    if (expiresBeforeNext || replacementLate) {
-      const when = newestFull.expiryMs > nowMs ? `expires in ${formatDuration((newestFull.expiryMs - nowMs) / 1000)}` : `expired ${ago(newestFull.expiryMs)} ago`;
-      add('restore_window_at_risk', 'warning', 'DBSRestoreWindowAtRisk', `newest full backup set ${when}, no replacement on track`);
-    }
-  }
-
-  return problems.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const expiryMs = newestFull?.expiryMs;
+  const expiringSoon = running && newestFull !== undefined && expiryMs !== undefined && (expiryMs - nowMs) / 1000 < t.expiryWarningSeconds;
+  if (!expiringSoon) return undefined;
+  const lastStart = newestFull.startMs ?? newestFull.endMs;
+  const expiresBeforeNext = expiryMs < lastStart + fullInterval * 1000;
+  const replacementLate = (nowMs - lastStart) / 1000 > fullInterval + t.expiryReplacementGraceSeconds && full?.running === undefined;
+  if (!expiresBeforeNext && !replacementLate) return undefined;
+  const when = expiryMs > nowMs ? `expires in ${formatDuration((expiryMs - nowMs) / 1000)}` : `expired ${ago(nowMs, expiryMs)} ago`;
+  return problem('restore_window_at_risk', 'warning', 'DBSRestoreWindowAtRisk', `newest full backup set ${when}, no replacement on track`);
 }
 
 const SEVERITY_RANK: Readonly<Record<Health, number>> = { critical: 0, warning: 1, ok: 2 };
