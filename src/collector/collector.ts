@@ -15,7 +15,7 @@ import { type PlanSelection, isPlanSelected } from '../config/plans.js';
 import { type CycleReport, logCycle } from './cycle-report.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
 import { SnapshotStore } from './snapshot-store.js';
-import { PLAN_LIST_SOURCE } from './sources/index.js';
+import { PLAN_LIST_SOURCE, type PlanSource, type SourceNotice, type SourceViews } from './sources/index.js';
 import type { PlanState } from './state.js';
 import type { BackupType } from './status.js';
 
@@ -30,6 +30,8 @@ export interface CollectorTarget {
 }
 
 export interface CollectionSettings extends PollSettings {
+  /** The per-plan sources to run (default: the backup-job listings alone). */
+  sources?: readonly PlanSource[];
   /** How long last good values are served after polls start failing. */
   maxStalenessMs: number;
   /** Poll only this replica's share of the plans. */
@@ -54,7 +56,9 @@ const SNAPSHOT_SLICE_ROWS = 20_000;
 
 export class Collector {
   private readonly runtimes: TargetRuntime[];
-  private readonly warnedStatuses = new Set<string>();
+  private readonly noticed = new Set<string>();
+  /** Each state source's view, computed once per state object (unchanged states are the same object). */
+  private readonly views = new WeakMap<object, unknown>();
   private cycles = 0;
   /** Where each cycle's snapshot goes; metrics and the server read it from here. */
   readonly snapshots: SnapshotStore;
@@ -146,10 +150,10 @@ export class Collector {
     const previous = runtime.plans.get(detail.BackupPlanId);
     const pollNow = this.deps.now();
     try {
-      const result = await pollPlan(target.api, target, detail, previous, this.settings, pollNow);
+      const result = await pollPlan(target.api, target, detail, previous, this.settings, pollNow, this.settings.sources);
       runtime.plans.set(detail.BackupPlanId, result.state);
       report.plansPolled += 1;
-      for (const { backupType, rawStatus } of result.unknownStatuses) this.warnUnknownStatus(backupType, rawStatus, detail.BackupPlanId);
+      for (const notice of result.notices) this.noticeOnce(notice);
     } catch (err) {
       const error = err instanceof DbsApiError ? err : classifyThrown(err, 'poll');
       report.planFailures += 1;
@@ -173,11 +177,28 @@ export class Collector {
     }
   }
 
-  private warnUnknownStatus(backupType: BackupType, rawStatus: string, planId: string): void {
-    const key = `${backupType}:${rawStatus}`;
-    if (this.warnedStatuses.has(key)) return;
-    this.warnedStatuses.add(key);
-    this.deps.logger.warn({ backup_type: backupType, status: rawStatus, backup_plan_id: planId }, 'unknown backup job status from DBS; reported as state="unknown"');
+  /** Logged once per process per key (the first plan that showed it is named). */
+  private noticeOnce(notice: SourceNotice): void {
+    if (this.noticed.has(notice.key)) return;
+    this.noticed.add(notice.key);
+    this.deps.logger.warn(notice.fields, notice.message);
+  }
+
+  /** The views of a plan's state sources, for its snapshot. */
+  private viewsOf(state: PlanState): SourceViews {
+    const views: Record<string, unknown> = {};
+    for (const source of this.settings.sources ?? []) {
+      if (source.kind !== 'state') continue;
+      const sourceState = state.sources?.[source.name];
+      if (sourceState === undefined || sourceState === null) continue;
+      let view = typeof sourceState === 'object' ? this.views.get(sourceState) : undefined;
+      if (view === undefined) {
+        view = source.view(sourceState);
+        if (typeof sourceState === 'object') this.views.set(sourceState, view);
+      }
+      views[source.name] = view;
+    }
+    return views as SourceViews;
   }
 
   /** A finished, immutable view of the current state, to publish (built in slices so scrapes are not held up). */
@@ -188,8 +209,7 @@ export class Collector {
     const plans: PlanSnapshot[] = [];
     const targets: TargetSnapshot[] = [];
     for (const runtime of this.runtimes) {
-      const { account, region } = runtime.target;
-      let count = 0;
+      let fresh = 0;
       for (const state of runtime.plans.values()) {
         // Summaries walk every tracked and archived job: yield every few milliseconds of that
         // work so scrapes are not held up (by rows, not plans: plans' histories differ in length).
@@ -199,48 +219,62 @@ export class Collector {
         }
         work += 1;
         for (const typeState of Object.values(state.byType)) work += typeState.archive.length + typeState.jobs.size;
-        const fresh = state.lastPollSuccessMs !== undefined && now - state.lastPollSuccessMs <= this.settings.maxStalenessMs;
-        // Summaries are kept past the max staleness: what DBS said (timestamps, status) stays
-        // true as of the last good poll, and alerts need it through outages of any length.
-        const types: PlanSnapshot['types'] = {};
-        for (const [backupType, typeState] of Object.entries(state.byType) as Array<[BackupType, NonNullable<PlanState['byType'][BackupType]>]>) {
-          types[backupType] = typeState.summaryAt(now);
-        }
-        if (fresh) count += 1;
-        plans.push({
-          account,
-          region,
-          planId: state.info.planId,
-          info: state.info,
-          pollOk: state.lastPollOk,
-          lastPollAttemptMs: state.lastPollAttemptMs,
-          ...(state.lastPollSuccessMs !== undefined ? { lastPollSuccessMs: state.lastPollSuccessMs } : {}),
-          listed: true,
-          fresh,
-          types,
-        });
+        const plan = this.planSnapshot(runtime, state, now);
+        if (plan.fresh) fresh += 1;
+        plans.push(plan);
       }
-      for (const id of runtime.missing) {
-        plans.push({
-          account,
-          region,
-          planId: id,
-          info: { planId: id, name: '', status: '', backupMethod: '', databaseType: '', instanceType: '', instanceId: '' },
-          pollOk: false,
-          listed: false,
-          fresh: false,
-          types: {},
-        });
-      }
-      targets.push({
-        account,
-        region,
-        up: runtime.up,
-        ...(runtime.lastDiscoverySuccessMs !== undefined ? { lastListingSuccessMs: runtime.lastDiscoverySuccessMs } : {}),
-        plans: count,
-        excluded: runtime.excluded,
-      });
+      for (const id of runtime.missing) plans.push(missingPlanSnapshot(runtime.target, id));
+      targets.push(targetSnapshot(runtime, fresh));
     }
     return { completedAtMs: now, cycle: this.cycles, plans, targets };
   }
+
+  private planSnapshot(runtime: TargetRuntime, state: PlanState, now: number): PlanSnapshot {
+    const fresh = state.lastPollSuccessMs !== undefined && now - state.lastPollSuccessMs <= this.settings.maxStalenessMs;
+    // Summaries are kept past the max staleness: what DBS said (timestamps, status) stays
+    // true as of the last good poll, and alerts need it through outages of any length.
+    const types: PlanSnapshot['types'] = {};
+    for (const [backupType, typeState] of Object.entries(state.byType) as Array<[BackupType, NonNullable<PlanState['byType'][BackupType]>]>) {
+      types[backupType] = typeState.summaryAt(now);
+    }
+    return {
+      account: runtime.target.account,
+      region: runtime.target.region,
+      planId: state.info.planId,
+      info: state.info,
+      pollOk: state.lastPollOk,
+      lastPollAttemptMs: state.lastPollAttemptMs,
+      ...(state.lastPollSuccessMs !== undefined ? { lastPollSuccessMs: state.lastPollSuccessMs } : {}),
+      listed: true,
+      fresh,
+      types,
+      views: this.viewsOf(state),
+    };
+  }
+}
+
+/** A configured plan id DBS did not return: it shows up, with poll success 0 and no values. */
+function missingPlanSnapshot(target: CollectorTarget, id: string): PlanSnapshot {
+  return {
+    account: target.account,
+    region: target.region,
+    planId: id,
+    info: { planId: id, name: '', status: '', backupMethod: '', databaseType: '', instanceType: '', instanceId: '' },
+    pollOk: false,
+    listed: false,
+    fresh: false,
+    types: {},
+    views: {},
+  };
+}
+
+function targetSnapshot(runtime: TargetRuntime, freshPlans: number): TargetSnapshot {
+  return {
+    account: runtime.target.account,
+    region: runtime.target.region,
+    up: runtime.up,
+    ...(runtime.lastDiscoverySuccessMs !== undefined ? { lastListingSuccessMs: runtime.lastDiscoverySuccessMs } : {}),
+    plans: freshPlans,
+    excluded: runtime.excluded,
+  };
 }

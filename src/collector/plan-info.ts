@@ -17,6 +17,8 @@ export interface PlanInfo {
   createdMs?: number;
   /** EnableBackupLog; undefined when DBS does not say. */
   logBackupEnabled?: boolean;
+  /** BackupRetentionPeriod: days a backup set is kept. */
+  retentionDays?: number;
 }
 
 /** The previous info when nothing in it changed (most polls), else the new one. */
@@ -33,6 +35,7 @@ export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {
   const begin = millis(detail.BeginTimestampForRestore);
   const end = millis(detail.EndTimestampForRestore);
   const created = millis(detail.BackupPlanCreateTime);
+  const retention = detail.BackupRetentionPeriod;
   return {
     planId: detail.BackupPlanId,
     name: detail.BackupPlanName ?? '',
@@ -46,5 +49,6 @@ export function planInfoFromDetail(detail: BackupPlanDetail): PlanInfo {
     ...(interval !== undefined ? { fullIntervalSeconds: interval } : {}),
     ...(created !== undefined ? { createdMs: created } : {}),
     ...(detail.EnableBackupLog !== undefined ? { logBackupEnabled: detail.EnableBackupLog } : {}),
+    ...(retention !== undefined && retention > 0 ? { retentionDays: retention } : {}),
   };
 }

@@ -1,13 +1,14 @@
 /**
- * One poll of one backup plan: every per-plan source (sources/index.ts) asks DBS for its jobs
- * since its watermark, all at once, then each source's transition merges what came back into
- * the plan's state. After the first lookback a steady poll costs one call per source as long
- * as fewer than a page of jobs are new. A source that is not due (its schedule) keeps its state.
+ * One poll of one backup plan: every per-plan source that is due (sources/index.ts) asks DBS at
+ * once; the job listings merge what came back into the plan's backup types, the other sources
+ * into their own state. After the first lookback a steady poll costs one call per due source as
+ * long as fewer than a page of records are new. A source that is not due keeps its state.
  */
 import type { DbsApi } from '../dbs/api.js';
 import type { BackupPlanDetail } from '../dbs/schemas.js';
 import type { BackupTypeState } from './backup-type-state.js';
-import { type JobSource, PLAN_LIST_SOURCE, PLAN_SOURCES, type PollSettings, isDue } from './sources/index.js';
+import type { PlanInfo } from './plan-info.js';
+import { type JobSource, PLAN_LIST_SOURCE, PLAN_SOURCES, type PlanSource, type PollSettings, type SourceNotice, type StateSource, isDue } from './sources/index.js';
 import type { PlanState } from './state.js';
 import type { BackupType } from './status.js';
 
@@ -15,11 +16,19 @@ export { lookbackFor, type PollSettings } from './sources/index.js';
 
 export interface PollResult {
   state: PlanState;
-  /** Job statuses DBS sent that the exporter does not know (reported as state="unknown"). */
-  unknownStatuses: Array<{ backupType: BackupType; rawStatus: string }>;
+  /** What the sources saw that should be logged once per process (unknown statuses, say). */
+  notices: SourceNotice[];
 }
 
-/** Poll one plan. Throws (a DbsApiError) when any listing fails; the caller keeps the old state (and so retries next cycle). */
+interface PollContext {
+  api: DbsApi;
+  info: PlanInfo;
+  previous: PlanState | undefined;
+  settings: PollSettings;
+  nowMs: number;
+}
+
+/** Poll one plan. Throws (a DbsApiError) when any source fails; the caller keeps the old state (and so retries next cycle). */
 export async function pollPlan(
   api: DbsApi,
   target: { account: string; region: string },
@@ -27,43 +36,55 @@ export async function pollPlan(
   previous: PlanState | undefined,
   settings: PollSettings,
   nowMs: number,
-  sources: readonly JobSource[] = PLAN_SOURCES,
+  sources: readonly PlanSource[] = PLAN_SOURCES,
 ): Promise<PollResult> {
-  const info = PLAN_LIST_SOURCE.transition(previous?.info, detail);
-  const byType: Partial<Record<BackupType, BackupTypeState>> = {};
+  const ctx: PollContext = { api, info: PLAN_LIST_SOURCE.transition(previous?.info, detail), previous, settings, nowMs };
+  const due = sources.filter((source) => isDue(source.schedule, previous?.sourceRunMs?.[source.name], nowMs));
+  const byType: Partial<Record<BackupType, BackupTypeState>> = { ...previous?.byType };
+  const states: Record<string, unknown> = { ...previous?.sources };
   const sourceRunMs: Record<string, number> = { ...previous?.sourceRunMs };
-  const unknownStatuses: PollResult['unknownStatuses'] = [];
-  const due = sources.filter((source) => {
-    if (isDue(source.schedule, previous?.sourceRunMs?.[source.name], nowMs)) return true;
-    const kept = previous?.byType[source.backupType];
-    if (kept) byType[source.backupType] = kept;
-    return false;
-  });
-  const listings = await Promise.all(
-    due.map(async (source) => {
-      const prev = previous?.byType[source.backupType];
-      const lookbackMs = source.lookbackMs(info, settings);
-      const fetchStartMs = source.fetchStartMs(prev, { nowMs, lookbackMs, overlapMs: settings.overlapMs });
-      const jobs = await source.list(api, info.planId, fetchStartMs, settings.maxPages);
-      return { source, prev, jobs, fetchStartMs, windowStartMs: nowMs - lookbackMs };
-    }),
-  );
-  for (const { source, prev, jobs, fetchStartMs, windowStartMs } of listings) {
-    for (const job of jobs) if (job.state === 'unknown') unknownStatuses.push({ backupType: source.backupType, rawStatus: job.rawStatus });
-    byType[source.backupType] = source.transition(prev, jobs, { nowMs, fetchStartMs, windowStartMs, overlapMs: settings.overlapMs });
-    sourceRunMs[source.name] = nowMs;
+  const notices: SourceNotice[] = [];
+  const runs = await Promise.all(due.map((source) => (source.kind === 'jobs' ? runJobSource(source, ctx) : runStateSource(source, ctx))));
+  for (const run of runs) {
+    if (run.kind === 'jobs') byType[run.backupType] = run.state;
+    else states[run.name] = run.state;
+    notices.push(...run.notices);
+    sourceRunMs[run.name] = nowMs;
   }
   return {
     state: {
       account: target.account,
       region: target.region,
-      info,
+      info: ctx.info,
       byType,
+      ...(Object.keys(states).length > 0 ? { sources: states } : {}),
       lastPollOk: true,
       lastPollAttemptMs: nowMs,
       lastPollSuccessMs: nowMs,
       sourceRunMs,
     },
-    unknownStatuses,
+    notices,
   };
+}
+
+/** A job listing since its watermark, merged into the plan's state for its backup type. */
+async function runJobSource(source: JobSource, { api, info, previous, settings, nowMs }: PollContext) {
+  const prev = previous?.byType[source.backupType];
+  const lookbackMs = source.lookbackMs(info, settings);
+  const fetchStartMs = source.fetchStartMs(prev, { nowMs, lookbackMs, overlapMs: settings.overlapMs });
+  const jobs = await source.list(api, info.planId, fetchStartMs, settings.maxPages);
+  const notices = jobs
+    .filter((job) => job.state === 'unknown')
+    .map((job) => ({
+      key: `${source.backupType}:${job.rawStatus}`,
+      message: 'unknown backup job status from DBS; reported as state="unknown"',
+      fields: { backup_type: source.backupType, status: job.rawStatus, backup_plan_id: info.planId },
+    }));
+  const state = source.transition(prev, jobs, { nowMs, fetchStartMs, windowStartMs: nowMs - lookbackMs, overlapMs: settings.overlapMs });
+  return { kind: 'jobs' as const, name: source.name, backupType: source.backupType, state, notices };
+}
+
+async function runStateSource(source: StateSource<string, unknown, unknown>, { api, info, previous, settings, nowMs }: PollContext) {
+  const result = await source.poll({ api, info, nowMs, settings }, previous?.sources?.[source.name]);
+  return { kind: 'state' as const, name: source.name, state: result.state, notices: result.notices ?? [] };
 }

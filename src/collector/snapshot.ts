@@ -5,6 +5,7 @@
  */
 import type { PlanInfo } from './plan-info.js';
 import type { BackupTypeSummary } from './summary.js';
+import type { SourceViews } from './sources/index.js';
 import type { BackupType } from './status.js';
 
 export interface PlanSnapshot {
@@ -25,6 +26,8 @@ export interface PlanSnapshot {
    */
   fresh: boolean;
   types: Partial<Record<BackupType, BackupTypeSummary>>;
+  /** What each source with a state of its own last said (restore ranges, restore tasks), by source name. */
+  views: SourceViews;
 }
 
 export interface TargetSnapshot {

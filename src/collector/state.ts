@@ -24,6 +24,8 @@ export interface PlanState {
   lastPollOk: boolean;
   lastPollAttemptMs: number;
   lastPollSuccessMs?: number;
+  /** The state of each source that keeps its own (sources/index.ts), by source name. */
+  sources?: Readonly<Record<string, unknown>>;
   /** When each per-plan source (by name) last ran successfully; a source with its own interval runs again once it is due. */
   sourceRunMs?: Readonly<Record<string, number>>;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DbsApi } from '../../src/dbs/api.js';
 import { DBS_ACTIONS, RESPONSE_SCHEMAS, backupPlanDetailSchema, type BackupPlanDetail, type DbsAction } from '../../src/dbs/schemas.js';
 import { lookbackFor, pollPlan } from '../../src/collector/poll.js';
-import { PLAN_LIST_SOURCE, PLAN_SOURCES, SOURCES } from '../../src/collector/sources/index.js';
+import { JOB_SOURCES, PLAN_LIST_SOURCE, sourcesByName } from '../../src/collector/sources/index.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -25,11 +25,16 @@ function recordingApi(): { api: DbsApi; calls: Array<{ action: DbsAction; params
 }
 
 describe('sources registry', () => {
-  it('registers one source per DBS action, by name, each naming its action’s response schema', () => {
-    expect(Object.keys(SOURCES)).toEqual(['backup_plans', 'full_backups', 'incremental_backups']);
-    expect(Object.values(SOURCES).map((source) => source.action).sort()).toEqual([...DBS_ACTIONS].sort());
-    for (const source of Object.values(SOURCES)) expect(source.responseSchema).toBe(RESPONSE_SCHEMAS[source.action]);
-    expect(PLAN_SOURCES.map((source) => source.backupType)).toEqual(['full', 'incremental']);
+  it('registers one source per DBS action, by name; the listings name their action’s response schema', () => {
+    const sources = sourcesByName({
+      restore_ranges: { intervalMs: 15 * 60_000, fallbackWindowMs: 7 * DAY },
+      restore_tasks: { intervalMs: 5 * 60_000, lookbackMs: 35 * DAY, overlapMs: 10 * 60_000, drillPattern: /drill/i },
+    });
+    expect([...sources.keys()]).toEqual(['backup_plans', 'full_backups', 'incremental_backups', 'restore_ranges', 'restore_tasks']);
+    expect([...sources.values()].map((source) => source.action).sort()).toEqual([...DBS_ACTIONS].sort());
+    for (const source of [PLAN_LIST_SOURCE, ...JOB_SOURCES]) expect(source.responseSchema).toBe(RESPONSE_SCHEMAS[source.action]);
+    expect(JOB_SOURCES.map((source) => source.backupType)).toEqual(['full', 'incremental']);
+    expect([...sourcesByName().keys()]).toEqual(['backup_plans', 'full_backups', 'incremental_backups']);
     expect(PLAN_LIST_SOURCE.name).toBe('backup_plans');
   });
 

@@ -29,6 +29,7 @@ function fleetSnapshot(nowMs: number): Snapshot {
       listed: true,
       fresh: true,
       types: { full: state(T0 - i * 1000), incremental: state(T0 - i * 1000 - 500) },
+      views: {},
     };
   });
   return { completedAtMs: nowMs, cycle: 1, plans, targets: [{ account: 'prod', region: 'cn-hangzhou', up: true, plans: PLANS, excluded: [] }] };

@@ -62,7 +62,7 @@ function plan(changes: { info?: Partial<PlanInfo>; full?: TypeSpec | null; incre
   if (fullSpec) types.full = summary(fullSpec);
   if (incSpec) types.incremental = summary(incSpec);
   const merged = { ...INFO, ...info };
-  return { account: 'prod', region: 'cn-hangzhou', planId: merged.planId, info: merged, pollOk: true, lastPollAttemptMs: NOW - 30 * S, lastPollSuccessMs: NOW - 30 * S, listed: true, fresh: true, types, ...rest };
+  return { account: 'prod', region: 'cn-hangzhou', planId: merged.planId, info: merged, pollOk: true, lastPollAttemptMs: NOW - 30 * S, lastPollSuccessMs: NOW - 30 * S, listed: true, fresh: true, types, views: {}, ...rest };
 }
 
 const codes = (p: PlanSnapshot, targetUp = true) => planProblems(p, targetUp, NOW).map((x) => x.code);

@@ -1,22 +1,67 @@
 /**
  * Every DBS action the collector polls, registered by name. Adding an action: a source file
- * here, its families in metrics/families.ts, and its handler in simulator/actions.ts.
+ * here (and a line below), its families in metrics/, and its handler in simulator/actions.ts.
  */
 import { backupPlans } from './backup-plans.js';
 import { fullBackups } from './full-backups.js';
 import { incrementalBackups } from './incremental-backups.js';
-import type { JobSource } from './source.js';
+import { type RestoreRangeSettings, restoreRanges } from './restore-ranges.js';
+import { type RestoreTaskSettings, restoreTasks } from './restore-tasks.js';
+import type { JobSource, PlanSource, StateSource } from './source.js';
 
 /** Discovery: asked once per target per cycle; its plans drive the per-plan sources. */
 export const PLAN_LIST_SOURCE = backupPlans;
 
+/** The backup-job listings, asked every cycle. */
+export const JOB_SOURCES: readonly JobSource[] = [fullBackups, incrementalBackups];
+
+/** Settings of the sources the configuration can tune or turn off (absent: off). */
+export interface SourceOptions {
+  restore_ranges?: RestoreRangeSettings;
+  restore_tasks?: RestoreTaskSettings;
+}
+
+/** Sources with a state of their own, by name: each entry builds one from its settings. */
+const STATE_SOURCES = {
+  restore_ranges: restoreRanges,
+  restore_tasks: restoreTasks,
+} as const satisfies { [K in keyof SourceOptions]-?: (settings: NonNullable<SourceOptions[K]>) => StateSource<K> };
+
+type ViewOf<F extends (settings: never) => StateSource> = ReturnType<ReturnType<F>['view']>;
+
+/** What each state source puts in a plan's snapshot (present once the source has run for the plan). */
+export type SourceViews = { readonly [K in keyof typeof STATE_SOURCES]?: ViewOf<(typeof STATE_SOURCES)[K]> };
+
 /** Per-plan sources, in the order each plan's poll asks them (all at once). */
-export const PLAN_SOURCES: readonly JobSource[] = [fullBackups, incrementalBackups];
+export function planSources(options: SourceOptions = {}): readonly PlanSource[] {
+  const states = (Object.keys(STATE_SOURCES) as Array<keyof typeof STATE_SOURCES>).flatMap((name) => {
+    const settings = options[name];
+    return settings ? [(STATE_SOURCES[name] as (s: typeof settings) => StateSource<string, unknown, unknown>)(settings)] : [];
+  });
+  return [...JOB_SOURCES, ...states];
+}
 
-/** Every source by name. */
-export const SOURCES = Object.fromEntries([PLAN_LIST_SOURCE, ...PLAN_SOURCES].map((source) => [source.name, source])) as Readonly<
-  Record<string, typeof PLAN_LIST_SOURCE | JobSource>
->;
+/** Every source, discovery first, by name (the state sources as built from these options). */
+export function sourcesByName(options: SourceOptions = {}): ReadonlyMap<string, typeof PLAN_LIST_SOURCE | PlanSource> {
+  return new Map([PLAN_LIST_SOURCE, ...planSources(options)].map((source) => [source.name, source]));
+}
 
-export { EVERY_CYCLE, type JobSource, type PollSettings, type Schedule, defineJobSource, isDue } from './source.js';
+/** The job listings alone (what pollPlan asks when given no sources). */
+export const PLAN_SOURCES: readonly PlanSource[] = JOB_SOURCES;
+
+export {
+  EVERY_CYCLE,
+  type JobSource,
+  type PlanPollContext,
+  type PlanSource,
+  type PollSettings,
+  type Schedule,
+  type SourceNotice,
+  type StateSource,
+  defineJobSource,
+  defineStateSource,
+  isDue,
+} from './source.js';
 export { lookbackFor } from './watermark.js';
+export type { RestoreRangeSettings, RestoreRanges, RestorableRange, RestoreGap } from './restore-ranges.js';
+export type { RestoreTaskSettings, RestoreTasks, RestoreOutcome } from './restore-tasks.js';

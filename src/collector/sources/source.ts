@@ -56,6 +56,7 @@ export interface JobSourceDefinition<A extends DbsAction> {
 
 /** A job source with its action's types closed over, so sources of different actions share one list. */
 export interface JobSource extends Omit<JobSourceDefinition<DbsAction>, 'request' | 'observe'> {
+  kind: 'jobs';
   /** Every page of the listing since startMs, as jobs (throws a DbsApiError). */
   list(api: DbsApi, planId: string, startMs: number, maxPages?: number): Promise<ObservedJob[]>;
 }
@@ -64,9 +65,46 @@ export function defineJobSource<A extends DbsAction>(definition: JobSourceDefini
   const { request, observe, ...rest } = definition;
   return {
     ...rest,
+    kind: 'jobs',
     async list(api, planId, startMs, maxPages) {
       const options = maxPages !== undefined ? { maxPages } : {};
       return (await listAll(api, definition.action, request(planId, startMs), { ...options, map: observe })).items;
     },
   };
+}
+
+/** What a per-plan source sees when it runs for one plan. */
+export interface PlanPollContext {
+  api: DbsApi;
+  info: PlanInfo;
+  nowMs: number;
+  settings: PollSettings;
+}
+
+/** Something a source saw that the collector logs once per process (an unknown status, say). */
+export interface SourceNotice {
+  key: string;
+  message: string;
+  fields: Readonly<Record<string, string>>;
+}
+
+/**
+ * A per-plan source that keeps a state of its own (anything that is not a backup-job listing).
+ * `poll` asks DBS and returns the next state through a pure transition; `view` turns a state into
+ * the plain value the snapshot carries, and is called again only when the state object changes.
+ */
+export interface StateSource<Name extends string = string, State = unknown, View = unknown> {
+  kind: 'state';
+  name: Name;
+  action: DbsAction;
+  schedule: Schedule;
+  poll(ctx: PlanPollContext, previous: State | undefined): Promise<{ state: State; notices?: readonly SourceNotice[] }>;
+  view(state: State): View;
+}
+
+/** Either kind of per-plan source, as pollPlan runs them. */
+export type PlanSource = JobSource | StateSource<string, unknown, unknown>;
+
+export function defineStateSource<Name extends string, State, View>(source: Omit<StateSource<Name, State, View>, 'kind'>): StateSource<Name, State, View> {
+  return { kind: 'state', ...source };
 }
