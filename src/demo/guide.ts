@@ -75,65 +75,93 @@ function describeSchedule(seed: PlanSeed): string {
 function findingsOf(seed: PlanSeed, scenario: DemoScenario, t: RuleThresholds): PlanFinding[] {
   const { plan } = seed;
   const now = scenario.now;
-  const running = plan.status === 'running';
-  /** Since when the exporter sees a plan's history: its lookback, or the plan's creation. */
-  const visibleMs = now - Math.max(plan.createdAt, now - scenario.lookbackMs);
+  const seen: SeenPlan = {
+    seed,
+    now,
+    // Since when the exporter sees a plan's history: its lookback, or the plan's creation.
+    visibleMs: now - Math.max(plan.createdAt, now - scenario.lookbackMs),
+    running: plan.status === 'running',
+  };
   const findings: PlanFinding[] = [];
-
-  if (!running) {
-    const ends = [...seed.windows.full, ...seed.windows.incremental].map((w) => w.to).filter(Number.isFinite);
-    const forSeconds = seconds(parseDuration(t.planNotRunningFor));
-    const initLeft = plan.status === 'init' ? Math.max(0, t.planInitSeconds - seconds(now - plan.createdAt)) : 0;
-    findings.push({
-      kind: 'not-running',
-      status: plan.status,
-      ...(ends.length > 0 ? { sinceMs: Math.max(...ends) } : {}),
-      alerts: QUIET_STATUSES.has(plan.status) ? [] : [{ alert: 'DBSBackupPlanNotRunning', afterSeconds: initLeft + forSeconds }],
-    });
-  }
-  // The rules page job failures, lag and stalls of running plans only (a paused plan's are expected).
-  const ifRunning = (alerts: PromisedAlert[]) => (running ? alerts : []);
-
-  if (plan.full.outcome === 'failed') {
-    const maxAgeSeconds = t.fullBackupIntervalFactor * (fullBackupIntervalSeconds(plan.full.weekdays.join(',')) ?? t.fullBackupFallbackIntervalSeconds);
-    findings.push({
-      kind: 'full-backups-fail',
-      ...(plan.full.errMessage ? { error: plan.full.errMessage } : {}),
-      alerts: ifRunning([
-        { alert: 'DBSBackupJobFailed', backupType: 'full', afterSeconds: 0 },
-        { alert: 'DBSNoSuccessfulFullBackup', backupType: 'full', afterSeconds: Math.max(0, Math.ceil(maxAgeSeconds) - seconds(visibleMs)) },
-      ]),
-    });
-  }
-  if (plan.incremental?.outcome === 'UNCOMPLETED') {
-    findings.push({
-      kind: 'log-backups-fail',
-      outcome: plan.incremental.outcome,
-      alerts: ifRunning([
-        { alert: 'DBSBackupJobFailed', backupType: 'incremental', afterSeconds: 0 },
-        { alert: 'DBSIncrementalBackupLagging', backupType: 'incremental', afterSeconds: Math.max(0, t.incrementalLagSeconds - seconds(visibleMs)) },
-      ]),
-    });
-  }
-  // A log backup planted in the scenario never moves (added sets are static): running, the same size, forever.
-  for (const set of seed.increments) {
-    if (set.BackupStatus !== 'FILLING' && set.BackupStatus !== 'RUNNING') continue;
-    const sinceMs = Number(set.StartTime);
-    findings.push({
-      kind: 'log-backup-stuck',
-      backupSetId: String(set.BackupSetId),
-      sinceMs,
-      sizeBytes: Number(set.BackupSize ?? 0),
-      alerts: ifRunning([
-        // The last log backup that ended did so when this one started.
-        { alert: 'DBSIncrementalBackupLagging', backupType: 'incremental', afterSeconds: Math.max(0, t.incrementalLagSeconds - seconds(now - sinceMs)) },
-        // Prometheus itself must have seen the size stand still for stallSeconds.
-        { alert: 'DBSBackupJobStalled', backupType: 'incremental', afterSeconds: t.stallSeconds },
-      ]),
-    });
-  }
+  if (!seen.running) findings.push(notRunningFinding(seen, t));
+  if (plan.full.outcome === 'failed') findings.push(fullBackupsFailFinding(seen, t));
+  if (plan.incremental?.outcome === 'UNCOMPLETED') findings.push(logBackupsFailFinding(seen, plan.incremental.outcome, t));
+  findings.push(...stuckLogBackupFindings(seen, t));
   if (plan.incremental === undefined) findings.push({ kind: 'log-backups-off', alerts: [] });
   return findings;
+}
+
+/** A plan of the demo fleet as the exporter will first see it. */
+interface SeenPlan {
+  seed: PlanSeed;
+  now: number;
+  /** How much of the plan's history the exporter sees, ms. */
+  visibleMs: number;
+  running: boolean;
+}
+
+/** The rules page job failures, lag and stalls of running plans only (a paused plan's are expected). */
+const ifRunning = (seen: SeenPlan, alerts: PromisedAlert[]): PromisedAlert[] => (seen.running ? alerts : []);
+
+/** Paused, locked or still in init: DBSBackupPlanNotRunning after its `for:`, and an init plan's grace first. */
+function notRunningFinding({ seed, now }: SeenPlan, t: RuleThresholds): PlanFinding {
+  const { plan } = seed;
+  const ends = [...seed.windows.full, ...seed.windows.incremental].map((w) => w.to).filter(Number.isFinite);
+  const forSeconds = seconds(parseDuration(t.planNotRunningFor));
+  const initLeft = plan.status === 'init' ? Math.max(0, t.planInitSeconds - seconds(now - plan.createdAt)) : 0;
+  return {
+    kind: 'not-running',
+    status: plan.status,
+    ...(ends.length > 0 ? { sinceMs: Math.max(...ends) } : {}),
+    alerts: QUIET_STATUSES.has(plan.status) ? [] : [{ alert: 'DBSBackupPlanNotRunning', afterSeconds: initLeft + forSeconds }],
+  };
+}
+
+/** Every full fails: the failure pages at once; "no successful full" once the visible history exceeds the limit. */
+function fullBackupsFailFinding(seen: SeenPlan, t: RuleThresholds): PlanFinding {
+  const { full } = seen.seed.plan;
+  const maxAgeSeconds = t.fullBackupIntervalFactor * (fullBackupIntervalSeconds(full.weekdays.join(',')) ?? t.fullBackupFallbackIntervalSeconds);
+  return {
+    kind: 'full-backups-fail',
+    ...(full.errMessage ? { error: full.errMessage } : {}),
+    alerts: ifRunning(seen, [
+      { alert: 'DBSBackupJobFailed', backupType: 'full', afterSeconds: 0 },
+      { alert: 'DBSNoSuccessfulFullBackup', backupType: 'full', afterSeconds: Math.max(0, Math.ceil(maxAgeSeconds) - seconds(seen.visibleMs)) },
+    ]),
+  };
+}
+
+/** Every log backup fails: the failure pages at once; the lag once the visible history exceeds its limit. */
+function logBackupsFailFinding(seen: SeenPlan, outcome: string, t: RuleThresholds): PlanFinding {
+  return {
+    kind: 'log-backups-fail',
+    outcome,
+    alerts: ifRunning(seen, [
+      { alert: 'DBSBackupJobFailed', backupType: 'incremental', afterSeconds: 0 },
+      { alert: 'DBSIncrementalBackupLagging', backupType: 'incremental', afterSeconds: Math.max(0, t.incrementalLagSeconds - seconds(seen.visibleMs)) },
+    ]),
+  };
+}
+
+/** A log backup planted in the scenario never moves (added sets are static): running, the same size, forever. */
+function stuckLogBackupFindings(seen: SeenPlan, t: RuleThresholds): PlanFinding[] {
+  return seen.seed.increments
+    .filter((set) => set.BackupStatus === 'FILLING' || set.BackupStatus === 'RUNNING')
+    .map((set): PlanFinding => {
+      const sinceMs = Number(set.StartTime);
+      return {
+        kind: 'log-backup-stuck',
+        backupSetId: String(set.BackupSetId),
+        sinceMs,
+        sizeBytes: Number(set.BackupSize ?? 0),
+        alerts: ifRunning(seen, [
+          // The last log backup that ended did so when this one started.
+          { alert: 'DBSIncrementalBackupLagging', backupType: 'incremental', afterSeconds: Math.max(0, t.incrementalLagSeconds - seconds(seen.now - sinceMs)) },
+          // Prometheus itself must have seen the size stand still for stallSeconds.
+          { alert: 'DBSBackupJobStalled', backupType: 'incremental', afterSeconds: t.stallSeconds },
+        ]),
+      };
+    });
 }
 
 function describeFinding(finding: PlanFinding, now: number): string {
