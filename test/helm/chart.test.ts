@@ -311,7 +311,7 @@ describe('chart rendered with values-full.yaml', () => {
     expect(rule.spec.groups.slice(0, -1)).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(rule.spec.groups.at(-1).name).toBe('dbs-exporter.local');
     const check = promtoolCheck(rule.spec.groups);
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 34 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 53 rules found');
     expect(check.status).toBe(0);
   });
 });
@@ -324,7 +324,7 @@ describe('PrometheusRule thresholds', () => {
     const r = render([ALL_ON]);
     expect(groups(r)).toEqual(SHIPPED_RULES.groups);
     const check = promtoolCheck(groups(r));
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 33 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 52 rules found');
     expect(check.status).toBe(0);
   });
 
@@ -341,6 +341,17 @@ describe('PrometheusRule thresholds', () => {
     expect(alert(r, 'DBSBackupPlanNotRunning').for).toBe('45m');
     const recorded = groups(r).flatMap((g: any) => g.rules).find((x: any) => x.record === 'dbs:backup_last_success_timestamp_seconds');
     expect(recorded.expr).toContain('[20m]');
+    expect(JSON.stringify(groups(r))).not.toMatch(/__\w+__/);
+  });
+
+  it('wires the restore thresholds (issue 23) into the restore group', () => {
+    const r = render([ALL_ON, { prometheusRule: { thresholds: { restoreGapRecentSeconds: 43200, recoveryPointMaxAgeSeconds: 3600, logBackupDisabledFor: '1h', restoreFailedWindowSeconds: 7200 } } }]);
+    expect(groups(r).map((g: any) => g.name)).toContain('dbs-exporter.restore');
+    expect(alert(r, 'DBSRestoreGap').expr).toContain('time() - dbs:restore_newest_gap_end_timestamp_seconds < 43200)');
+    expect(alert(r, 'DBSRecoveryPointTooOld').expr).toContain('dbs:restore_recovery_point_age_seconds > 3600\n');
+    expect(alert(r, 'DBSRecoveryPointTooOld').annotations.description).toContain('(recovery point objective {{ 3600 | humanizeDuration }};');
+    expect(alert(r, 'DBSLogBackupDisabled').for).toBe('1h');
+    expect(alert(r, 'DBSRestoreFailed').expr.split('\n')[0]).toBe('dbs:restore_last_failure_timestamp_seconds > time() - 7200');
     expect(JSON.stringify(groups(r))).not.toMatch(/__\w+__/);
   });
 

@@ -43,7 +43,7 @@ const alerts = buildRules().groups.flatMap((g) => g.rules).filter((r): r is Extr
 describe('shipped Prometheus rules', () => {
   it('pass promtool check rules', () => {
     const result = promtool(['check', 'rules', RULES]);
-    expect(result.stdout).toContain('SUCCESS: 33 rules found');
+    expect(result.stdout).toContain('SUCCESS: 52 rules found');
     expect(result.status).toBe(0);
   });
 
