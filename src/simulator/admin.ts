@@ -3,11 +3,13 @@
  * Prometheus) can steer the simulator. Loopback callers only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { z } from 'zod';
 import { isAdjustableClock, type Clock } from './clock.js';
 import type { FaultInjector } from './faults.js';
 import { serializableFaultRuleSchema } from './faults.js';
 import type { Fleet } from './fleet.js';
 import type { RequestLog } from './request-log.js';
+import { restoreTaskInputSchema } from './restore-tasks.js';
 
 export const ADMIN_PREFIX = '/_sim/';
 
@@ -18,12 +20,29 @@ export interface AdminContext {
   requests: RequestLog;
 }
 
+interface AdminAnswer {
+  status: number;
+  body: unknown;
+}
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/** The JSON body checked against `schema`, or the 400 answer. */
+function parseBody<T>(body: Buffer, schema: z.ZodType<T>): { data: T } | AdminAnswer {
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch {
+    return { status: 400, body: { error: 'body must be JSON' } };
+  }
+  const parsed = schema.safeParse(json);
+  return parsed.success ? { data: parsed.data } : { status: 400, body: { error: parsed.error.message } };
 }
 
 /**
@@ -33,6 +52,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  *   DELETE /_sim/faults                       clear all fault rules
  *   GET    /_sim/plans                        plan ids, names and statuses
  *   POST   /_sim/plans/:id/status?status=S    set BackupPlanStatus
+ *   POST   /_sim/plans/:id/restore-tasks      add a restore task (JSON body, see restoreTaskInputSchema)
  *   DELETE /_sim/plans/:id                    remove a plan
  *   GET    /_sim/requests                     request counters
  */
@@ -42,49 +62,59 @@ export function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ur
     return;
   }
   const route = `${req.method ?? 'GET'} ${url.pathname.slice(ADMIN_PREFIX.length - 1)}`;
-  const planRoute = /^(POST|DELETE) \/plans\/([^/]+)(\/status)?$/.exec(route);
+  const answer = fleetRoute(route, url, body, ctx) ?? planRoute(route, url, body, ctx) ?? { status: 404, body: { error: `no admin route ${route}` } };
+  send(res, answer.status, answer.body);
+}
 
-  if (route === 'POST /advance') {
-    const ms = Number(url.searchParams.get('ms'));
-    if (!Number.isFinite(ms)) return send(res, 400, { error: 'ms must be a number' });
-    if (!isAdjustableClock(ctx.clock)) return send(res, 409, { error: 'the simulator clock cannot be moved' });
-    ctx.clock.advance(ms);
-    return send(res, 200, { now: ctx.clock.now() });
+function fleetRoute(route: string, url: URL, body: Buffer, ctx: AdminContext): AdminAnswer | undefined {
+  switch (route) {
+    case 'POST /advance': {
+      const ms = Number(url.searchParams.get('ms'));
+      if (!Number.isFinite(ms)) return { status: 400, body: { error: 'ms must be a number' } };
+      if (!isAdjustableClock(ctx.clock)) return { status: 409, body: { error: 'the simulator clock cannot be moved' } };
+      ctx.clock.advance(ms);
+      return { status: 200, body: { now: ctx.clock.now() } };
+    }
+    case 'POST /faults': {
+      const rule = parseBody(body, serializableFaultRuleSchema);
+      return 'data' in rule ? { status: 201, body: { id: ctx.faults.set(rule.data) } } : rule;
+    }
+    case 'DELETE /faults':
+      ctx.faults.clear();
+      return { status: 200, body: { cleared: true } };
+    case 'GET /plans':
+      return { status: 200, body: ctx.fleet.listPlans().map((p) => ({ id: p.id, name: p.name, status: p.status })) };
+    case 'GET /requests':
+      return { status: 200, body: { total: ctx.requests.count(), byAction: ctx.requests.counts() } };
+    default:
+      return undefined;
   }
-  if (route === 'POST /faults') {
-    let json: unknown;
+}
+
+function planRoute(route: string, url: URL, body: Buffer, ctx: AdminContext): AdminAnswer | undefined {
+  const match = /^(POST|DELETE) \/plans\/([^/]+)(\/status|\/restore-tasks)?$/.exec(route);
+  if (!match) return undefined;
+  const [, method, rawId, sub] = match as unknown as [string, string, string, string | undefined];
+  const planId = decodeURIComponent(rawId);
+  if (!ctx.fleet.getPlan(planId)) return { status: 404, body: { error: `unknown plan ${planId}` } };
+  if (method === 'POST' && sub === '/status') {
+    const status = url.searchParams.get('status');
+    if (!status) return { status: 400, body: { error: 'status is required' } };
+    ctx.fleet.setPlanStatus(planId, status);
+    return { status: 200, body: { id: planId, status } };
+  }
+  if (method === 'POST' && sub === '/restore-tasks') {
+    const input = parseBody(body, restoreTaskInputSchema);
+    if (!('data' in input)) return input;
     try {
-      json = JSON.parse(body.toString('utf8'));
-    } catch {
-      return send(res, 400, { error: 'body must be JSON' });
-    }
-    const rule = serializableFaultRuleSchema.safeParse(json);
-    if (!rule.success) return send(res, 400, { error: rule.error.message });
-    return send(res, 201, { id: ctx.faults.set(rule.data) });
-  }
-  if (route === 'DELETE /faults') {
-    ctx.faults.clear();
-    return send(res, 200, { cleared: true });
-  }
-  if (route === 'GET /plans') {
-    return send(res, 200, ctx.fleet.listPlans().map((p) => ({ id: p.id, name: p.name, status: p.status })));
-  }
-  if (route === 'GET /requests') {
-    return send(res, 200, { total: ctx.requests.count(), byAction: ctx.requests.counts() });
-  }
-  if (planRoute) {
-    const planId = decodeURIComponent(planRoute[2] as string);
-    if (!ctx.fleet.getPlan(planId)) return send(res, 404, { error: `unknown plan ${planId}` });
-    if (planRoute[1] === 'POST' && planRoute[3]) {
-      const status = url.searchParams.get('status');
-      if (!status) return send(res, 400, { error: 'status is required' });
-      ctx.fleet.setPlanStatus(planId, status);
-      return send(res, 200, { id: planId, status });
-    }
-    if (planRoute[1] === 'DELETE' && !planRoute[3]) {
-      ctx.fleet.removePlan(planId);
-      return send(res, 200, { id: planId, removed: true });
+      return { status: 201, body: ctx.fleet.addRestoreTask(planId, input.data) };
+    } catch (error) {
+      return { status: 409, body: { error: (error as Error).message } };
     }
   }
-  send(res, 404, { error: `no admin route ${route}` });
+  if (method === 'DELETE' && sub === undefined) {
+    ctx.fleet.removePlan(planId);
+    return { status: 200, body: { id: planId, removed: true } };
+  }
+  return undefined;
 }

@@ -56,6 +56,13 @@ interface ActiveRule {
   arrivals: number[];
 }
 
+/** Answered in one piece: a repeatPage rule has no page to repeat there, so it never fires on them. */
+export const UNPAGED_ACTIONS: ReadonlySet<string> = new Set<DbsAction>(['DescribeRestoreRangeInfo']);
+
+function repeatsUnpagedAction(rule: { kind: string; action?: string }): boolean {
+  return rule.kind === 'repeatPage' && rule.action !== undefined && UNPAGED_ACTIONS.has(rule.action);
+}
+
 const scope = {
   action: z.enum(DBS_ACTIONS).optional(),
   times: z.number().int().positive().optional(),
@@ -78,7 +85,7 @@ export const serializableFaultRuleSchema: z.ZodType<SerializableFaultRule> = z.d
     httpStatusCode: z.number().int().optional(),
   }),
   z.object({ ...scope, kind: z.literal('repeatPage'), totalElements: z.number().int().nonnegative().optional() }),
-]);
+]).refine((rule) => !repeatsUnpagedAction(rule), { message: `repeatPage cannot target an action that is not paged (${[...UNPAGED_ACTIONS].join(', ')})` });
 
 export class FaultInjector {
   private rules: ActiveRule[] = [];
@@ -91,6 +98,7 @@ export class FaultInjector {
 
   /** Adds a rule; returns its id for remove(). */
   set(rule: FaultRule): string {
+    if (repeatsUnpagedAction(rule)) throw new Error(`repeatPage cannot target ${rule.action}: it is not paged`);
     const id = `fault-${this.nextId++}`;
     this.rules.push({ id, rule: { ...rule }, remaining: rule.times ?? Infinity, arrivals: [] });
     return id;
@@ -117,6 +125,7 @@ export class FaultInjector {
     for (const active of [...this.rules]) {
       const { rule } = active;
       if (rule.action !== undefined && rule.action !== action) continue;
+      if (rule.kind === 'repeatPage' && UNPAGED_ACTIONS.has(action)) continue;
       if (rule.kind === 'throttle' && rule.qps !== undefined) {
         active.arrivals.push(now);
         while (active.arrivals.length > 0 && (active.arrivals[0] as number) <= now - 1000) active.arrivals.shift();

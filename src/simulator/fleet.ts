@@ -199,9 +199,9 @@ export class Fleet {
 
   /**
    * Adds a restore task; unset fields default to one created now that takes 30 minutes, ends
-   * `finish` and restores to an hour before its creation. Returns it as listed now (undefined if created later).
+   * `finish` and restores to an hour before its creation. Returns the stored task.
    */
-  addRestoreTask(planId: string, input: RestoreTaskInput = {}): WireRestoreTaskDetail | undefined {
+  addRestoreTask(planId: string, input: RestoreTaskInput = {}): RestoreTask {
     const state = this.state(planId);
     this.addedRestoreCounter += 1;
     const task = restoreTaskFrom(input, { id: `${planId}-restore-${this.addedRestoreCounter}`, now: this.clock.now(), instanceType: state.plan.sourceEndpointInstanceType });
@@ -209,7 +209,7 @@ export class Fleet {
       if (other.restores.tasks.some((t) => t.id === task.id)) throw new Error(`restore task ${task.id} already exists`);
     }
     state.restores.tasks.push(task);
-    return this.renderTask(state, task);
+    return { ...task };
   }
 
   /* ----------------------------------- queries ----------------------------------- */

@@ -3,6 +3,7 @@
  * at T with a duration D, it is `running` (progress growing) until T+D, then takes its outcome.
  * Weekly drills are generated lazily from a schedule, so advancing the clock a week adds one.
  */
+import { z } from 'zod';
 import { RESTORE_STATUSES_SEEN, type WireRestoreTaskDetail } from '../dbs/schemas.js';
 import { hashUnit } from './random.js';
 import { timeOfDayMs } from './schedule.js';
@@ -59,6 +60,20 @@ export interface RestoreTaskInput {
   destinationInstanceId?: string;
 }
 
+/** Validates a task received as JSON (admin API); unknown fields are errors. */
+export const restoreTaskInputSchema: z.ZodType<RestoreTaskInput> = z.strictObject({
+  id: z.string().min(1).optional(),
+  name: z.string().min(1).optional(),
+  createdAt: z.number().int().nonnegative().optional(),
+  durationMs: z.number().int().nonnegative().optional(),
+  outcome: z.enum(RESTORE_STATUSES_SEEN).optional(),
+  restoreTime: z.number().int().nonnegative().optional(),
+  errMessage: z.string().optional(),
+  backupSetId: z.string().min(1).optional(),
+  destinationInstanceType: z.string().min(1).optional(),
+  destinationInstanceId: z.string().min(1).optional(),
+});
+
 export interface RestoreTaskFilter {
   /** Inclusive bounds on RestoreTaskCreateTime. */
   startTimestamp?: number;
@@ -67,10 +82,6 @@ export interface RestoreTaskFilter {
 
 /** A failed or held task stops at this fraction of its work. */
 const STOPPED_AT = 0.8;
-
-export function isRestoreOutcome(value: string): value is RestoreOutcome {
-  return (RESTORE_STATUSES_SEEN as readonly string[]).includes(value);
-}
 
 export function restoreTaskFrom(input: RestoreTaskInput, defaults: { id: string; now: number; instanceType: string }): RestoreTask {
   const createdAt = input.createdAt ?? defaults.now;
