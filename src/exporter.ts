@@ -11,7 +11,8 @@ import { type Schedule, Scheduler } from './collector/scheduler.js';
 import type { Shard } from './collector/shard.js';
 import type { Snapshot } from './collector/snapshot.js';
 import { SnapshotStore } from './collector/snapshot-store.js';
-import type { ResolvedConfig, ResolvedTarget } from './config/index.js';
+import { type PlanIdentity, type ResolvedCollection, type ResolvedConfig, type ResolvedTarget, expectationsFor } from './config/index.js';
+import { type SourceOptions, planSources } from './collector/sources/index.js';
 import { type CredentialProvider, type CredentialSpec as DbsCredentialSpec, createCredential, createDbsClient, dbsEndpoint } from './dbs/index.js';
 import { type BuildInfo, type ExporterRegistry, createRegistry } from './metrics/index.js';
 import { type LandingNotice, createApp } from './server/app.js';
@@ -112,13 +113,21 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
       account: target.name,
       observer: metrics.exporter,
     });
-    return { account: target.name, region: target.region, api, selection: target.plans, planConcurrency: target.api.max_concurrency };
+    return {
+      account: target.name,
+      region: target.region,
+      api,
+      selection: target.plans,
+      planConcurrency: target.api.max_concurrency,
+      ...(config.expectations.length > 0 ? { expectations: (plan: PlanIdentity) => expectationsFor(config.expectations, target.name, plan) } : {}),
+    };
   });
 
   const settings = {
     lookbackMs: config.collection.lookback,
     overlapMs: config.collection.overlap,
     maxStalenessMs: config.collection.max_staleness,
+    sources: planSources(sourceOptionsFor(config.collection)),
     ...(options.shard ? { shard: options.shard } : {}),
   };
   const collector = new Collector(targets, settings, { now, logger: options.logger, snapshots });
@@ -130,6 +139,24 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
     snapshot: snapshots.current,
     ready: () => snapshots.current() !== undefined,
     runCycle: () => collector.runCycle(),
+  };
+}
+
+/** The optional sources the configuration turns on, with their settings. */
+export function sourceOptionsFor(collection: ResolvedCollection): SourceOptions {
+  const { restore_ranges: ranges, restore_tasks: tasks } = collection;
+  return {
+    ...(ranges.enabled ? { restore_ranges: { intervalMs: ranges.interval, fallbackWindowMs: ranges.window } } : {}),
+    ...(tasks.enabled
+      ? {
+          restore_tasks: {
+            intervalMs: tasks.interval,
+            lookbackMs: tasks.lookback,
+            overlapMs: collection.overlap,
+            drillPattern: new RegExp(tasks.drill_name_regex, 'i'),
+          },
+        }
+      : {}),
   };
 }
 

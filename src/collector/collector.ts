@@ -11,7 +11,8 @@ import { DbsApiError, classifyThrown } from '../dbs/errors.js';
 import type { BackupPlanDetail } from '../dbs/schemas.js';
 import { type PollSettings, pollPlan } from './poll.js';
 import { type Shard, inShard } from './shard.js';
-import { type PlanSelection, isPlanSelected } from '../config/plans.js';
+import type { PlanExpectations } from '../config/expectations.js';
+import { type PlanIdentity, type PlanSelection, isPlanSelected } from '../config/plans.js';
 import { type CycleReport, logCycle } from './cycle-report.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
 import { SnapshotStore } from './snapshot-store.js';
@@ -27,6 +28,8 @@ export interface CollectorTarget {
   selection: PlanSelection;
   /** Plans polled at once for this target. */
   planConcurrency: number;
+  /** What the configuration declares about a plan (expectations:), if anything. */
+  expectations?: (plan: PlanIdentity) => PlanExpectations | undefined;
 }
 
 export interface CollectionSettings extends PollSettings {
@@ -237,6 +240,8 @@ export class Collector {
     for (const [backupType, typeState] of Object.entries(state.byType) as Array<[BackupType, NonNullable<PlanState['byType'][BackupType]>]>) {
       types[backupType] = typeState.summaryAt(now);
     }
+    const { info } = state;
+    const expectations = runtime.target.expectations?.({ id: info.planId, name: info.name, status: info.status, instanceType: info.instanceType });
     return {
       account: runtime.target.account,
       region: runtime.target.region,
@@ -249,6 +254,7 @@ export class Collector {
       fresh,
       types,
       views: this.viewsOf(state),
+      ...(expectations ? { expectations } : {}),
     };
   }
 }

@@ -3,6 +3,7 @@
  * The HTTP server holds one snapshot at a time and swaps it whole, so a scrape never sees
  * half a cycle and never calls DBS.
  */
+import type { PlanExpectations } from '../config/expectations.js';
 import type { PlanInfo } from './plan-info.js';
 import type { BackupTypeSummary } from './summary.js';
 import type { SourceViews } from './sources/index.js';
@@ -28,6 +29,8 @@ export interface PlanSnapshot {
   types: Partial<Record<BackupType, BackupTypeSummary>>;
   /** What each source with a state of its own last said (restore ranges, restore tasks), by source name. */
   views: SourceViews;
+  /** What the configuration declares about this plan (log backup off on purpose, drill thresholds). */
+  expectations?: PlanExpectations;
 }
 
 export interface TargetSnapshot {

@@ -10,3 +10,5 @@ export type { PlanSelection, PlanFilter, PlanIdentity } from './plans.js';
 export { ConfigError, formatIssue } from './errors.js';
 export type { ConfigIssue } from './errors.js';
 export { parseDuration, formatDuration, DurationError, MAX_TIMER_MS } from './duration.js';
+export { expectationsFor } from './expectations.js';
+export type { Expectation, PlanExpectations } from './expectations.js';

@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ConfigError, issuesFromZod, type ConfigIssue } from './errors.js';
 import { compilePlanFilter, type PlanSelection } from './plans.js';
+import { type Expectation, compileExpectation } from './expectations.js';
 import {
   API_DEFAULTS,
   DEFAULT_INTERVAL,
@@ -40,6 +41,7 @@ export type ResolvedCollection = Omit<ParsedConfigFile['collection'], 'interval'
 export interface ResolvedConfig {
   targets: ResolvedTarget[];
   collection: ResolvedCollection;
+  expectations: Expectation[];
   web: ParsedConfigFile['web'];
 }
 
@@ -157,7 +159,7 @@ function resolve(file: ParsedConfigFile, credentials: Map<number, CredentialSpec
   const { interval, cron, ...history } = file.collection;
   const schedule: CollectionSchedule =
     cron !== undefined ? { type: 'cron', cron } : { type: 'interval', interval: interval ?? parseDuration(DEFAULT_INTERVAL) };
-  return { targets, collection: { ...history, schedule }, web: file.web };
+  return { targets, collection: { ...history, schedule }, expectations: file.expectations.map(compileExpectation), web: file.web };
 }
 
 /** Adds the line of the offending node (or of its nearest existing parent) to each issue, and sorts by line. */

@@ -279,12 +279,41 @@ const targetsSchema = z
 
 export const DEFAULT_INTERVAL = '60s';
 
+const DAY_MS = 24 * 3_600_000;
+
+const restoreRangesSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({ description: 'Read DescribeRestoreRangeInfo (point-in-time restore continuity) for every plan.' }),
+    interval: duration({ min: 60_000, max: MAX_TIMER_MS }).prefault('15m').meta({ description: "How often each plan's restorable ranges are read." }),
+    window: duration({ min: DAY_MS, max: 400 * DAY_MS })
+      .prefault('7d')
+      .meta({ description: "Window asked for when a plan does not say its BackupRetentionPeriod (otherwise the plan's retention is the window)." }),
+  })
+  .meta({ description: 'Restorable time ranges and their gaps (DescribeRestoreRangeInfo).' });
+
+const restoreTasksSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).meta({ description: 'Read DescribeRestoreTaskList (restores and restore drills) for every plan.' }),
+    interval: duration({ min: 60_000, max: MAX_TIMER_MS }).prefault('5m').meta({ description: "How often each plan's restore tasks are read (from the newest seen)." }),
+    lookback: duration({ min: DAY_MS, max: 400 * DAY_MS })
+      .prefault('35d')
+      .meta({ description: 'History of restore tasks read on the first poll, and the window dbs_restore_tasks counts over: longer than the longest drill interval.' }),
+    drill_name_regex: z
+      .string()
+      .superRefine(validRegex)
+      .default('drill')
+      .meta({ description: 'Restore tasks whose RestoreTaskName matches this JavaScript regular expression (case-insensitive, unanchored) are restore drills.' }),
+  })
+  .meta({ description: 'Restore tasks and restore drills (DescribeRestoreTaskList).' });
+
 const collectionSchema = z
   .strictObject({
     interval: duration({ min: 1_000, max: MAX_TIMER_MS, meta: { default: DEFAULT_INTERVAL, description: 'Poll every target this often. Exclusive with cron.' } }).optional(),
     cron: z.string().superRefine(validCronExpression).optional().meta({ description: 'Poll on this node-cron schedule (5 or 6 fields) instead of an interval.' }),
     lookback: duration({ min: 60_000, max: 400 * 24 * 3_600_000 }).prefault('72h').meta({ description: 'How far back the first poll reads backup history.' }),
     overlap: duration({ max: 24 * 3_600_000 }).prefault('10m').meta({ description: 'Each poll re-reads this much history before the last watermark, to catch late-finishing jobs.' }),
+    restore_ranges: restoreRangesSchema.prefault({}),
+    restore_tasks: restoreTasksSchema.prefault({}),
     max_staleness: duration({ max: 400 * 24 * 3_600_000 }).prefault('15m').meta({
       description:
         "While a plan's polls fail, how long its point-in-time gauges (job and set counts, the running job) are still exported; what DBS said (backup timestamps, lag, plan status and info, counters) is kept for as long as DBS lists the plan.",
@@ -314,6 +343,22 @@ const webSchema = z
   .meta({ description: 'HTTP server; command-line flags override these.' });
 
 // ---------------------------------------------------------------------------------------------
+// Expectations: what the user declares about some plans, exported as metrics the alert rules read
+
+const expectationSchema = z
+  .strictObject({
+    targets: z.array(nonEmpty).min(1).optional().meta({ description: 'Names of the targets it applies to; all when absent.' }),
+    plans: planFilterSchema.optional().meta({ description: 'The plans it applies to (every criterion set must match); all when absent.' }),
+    log_backup_off: z.literal('intended').optional().meta({ description: 'Log backup is off on purpose: DBSLogBackupDisabled does not fire for these plans.' }),
+    restore_drill_max_age: duration({ min: 3_600_000, max: 400 * DAY_MS }).optional().meta({ description: 'A successful restore drill is expected at least this often (DBSRestoreDrillOverdue).' }),
+    restore_drill_rto: duration({ min: 60_000, max: 30 * DAY_MS }).optional().meta({ description: 'A restore drill should take at most this long (DBSRestoreDrillSlow).' }),
+  })
+  .refine(
+    (e) => e.log_backup_off !== undefined || e.restore_drill_max_age !== undefined || e.restore_drill_rto !== undefined,
+    'set at least one of log_backup_off, restore_drill_max_age, restore_drill_rto',
+  );
+
+// ---------------------------------------------------------------------------------------------
 
 export const configFileSchema = z
   .strictObject({
@@ -321,7 +366,21 @@ export const configFileSchema = z
     collection: collectionSchema.prefault({}),
     web: webSchema.prefault({}),
     targets: targetsSchema,
+    expectations: z
+      .array(expectationSchema)
+      .default([])
+      .meta({ description: 'Per-plan expectations, matched in order (a later match overrides an earlier one key by key).' }),
   })
+  .superRefine((file, ctx) => {
+    if (!Array.isArray(file.targets) || !Array.isArray(file.expectations)) return;
+    const names = new Set(file.targets.map((t: unknown) => (isRecord(t) ? t.name : undefined)));
+    file.expectations.forEach((e: unknown, i) => {
+      if (!isRecord(e) || !Array.isArray(e.targets)) return;
+      e.targets.forEach((name: unknown, j) => {
+        if (typeof name === 'string' && !names.has(name)) ctx.addIssue({ code: 'custom', path: ['expectations', i, 'targets', j], message: `no target is named "${name}"` });
+      });
+    });
+  }, evenWithInnerErrors('object'))
   .meta({ title: 'dbs-exporter configuration', description: 'Prometheus exporter for Alibaba Cloud Database Backup Service (DBS).' });
 
 /** The file as written. */
@@ -331,6 +390,7 @@ export type ParsedConfigFile = z.output<typeof configFileSchema>;
 export type ParsedTarget = ParsedConfigFile['targets'][number];
 export type FileCredentials = z.output<typeof credentialsSchema>;
 export type PlanFilterFile = z.output<typeof planFilterSchema>;
+export type ExpectationFile = z.output<typeof expectationSchema>;
 export type ApiSettingsFile = z.output<typeof apiSettingsSchema>;
 export type BackupPlanStatusFilter = (typeof BACKUP_PLAN_STATUSES)[number];
 

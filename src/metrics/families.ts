@@ -10,6 +10,7 @@ import type { BackupTypeSummary } from '../collector/summary.js';
 import { BACKUP_TYPES, type BackupType, JOB_STATES, STORAGE_CLASSES } from '../collector/status.js';
 import { BACKUP_PLAN_STATUSES } from '../dbs/schemas.js';
 import { PLAN_LABELS, type MetricsSource, planLabels, seconds } from './labels.js';
+import { RESTORE_FAMILIES } from './restore-families.js';
 
 export type ExtraLabels = Readonly<Record<string, string>>;
 export type Emit = (value: number, extra?: ExtraLabels) => void;
@@ -262,6 +263,7 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
   perType('dbs_backup_succeeded_bytes_total', `BackupSize of the jobs counted in dbs_backup_jobs_succeeded_total (${SOURCE}), bytes.`, (s) => s.succeededBytesTotal, {
     type: 'counter',
   }),
+  ...RESTORE_FAMILIES,
   {
     name: 'dbs_exporter_plan_poll_success',
     type: 'gauge',
