@@ -40,14 +40,14 @@ const disruptions = (R, P, O, OE) => `Exporter restart at ${hm(R)} (2 failed scr
 {
   const R = 20, P = 35, O = 50, OE = 169, RES = 190, END = 191;
   const broken = plan('dbs3nolog4crm', { jobs: [...dailyFulls(-12, 0), ...logJobs(PRE, -4 * D), ...logJobs(RES, END)], pollDown: [[O, OE]] });
-  const noLogs = plan('dbs4nolog2dw', { logEnabled: false, jobs: dailyFulls(-12, 0), pollDown: [[O, OE]] });
+  const noLogs = plan('dbs4nolog2dw', { logEnabled: false, logOffIntended: true, jobs: dailyFulls(-12, 0), pollDown: [[O, OE]] });
   const created = -30 * H;
   const never = plan('dbs3new4crm', { created, jobs: [full(-12 * H), ...logJobs(RES, END)], pollDown: [[O, OE]] });
   tests.push({
     name: 'no log backup for 4 days, then an exporter restart whose 72h lookback finds none (last_success absent, history_start present): DBSIncrementalBackupLagging goes on, through a rollout and 2h of failed polls, until one succeeds; so does a plan that never had one; a plan without log backups never pages',
     comment: [
       'dbs3nolog4crm: the last log backup ended 4 days before 00:00; the page is firing. dbs3new4crm: created 30h before 00:00, log',
-      'backup on, none has ever succeeded (no success known: the lag counts from its creation). dbs4nolog2dw: EnableBackupLog false, no log backup ever.',
+      'backup on, none has ever succeeded (no success known: the lag counts from its creation). dbs4nolog2dw: EnableBackupLog false, declared intended (dbs_backup_plan_log_backup_off_intended), no log backup ever.',
       disruptions(R, P, O, OE) + ` Log backups (re)start at ${hm(RES)}.`,
     ],
     step: 1, minutes: END,
@@ -98,13 +98,15 @@ const disruptions = (R, P, O, OE) => `Exporter restart at ${hm(R)} (2 failed scr
   const paused = plan('dbs6log6pause', { status: (m) => (m >= OFF ? 'pause' : 'running'), jobs: [...dailyFulls(-12, 0), ...logJobs(PRE, 30, { fail: (e) => e === 30 })] });
   tests.push({
     name: 'the last log backup failed, then log backup is switched off (or the plan paused): DBSBackupJobFailed for the hour after it ended, not for ever',
-    comment: [`The log backups of both plans stop with a failed one ending at 00:30. At ${hm(OFF)} dbs6log5off has EnableBackupLog switched off, dbs6log6pause is paused (DBSBackupPlanNotRunning 30m later).`],
+    comment: [`The log backups of both plans stop with a failed one ending at 00:30. At ${hm(OFF)} dbs6log5off has EnableBackupLog switched off, dbs6log6pause is paused (DBSBackupPlanNotRunning 30m later; DBSLogBackupDisabled for dbs6log5off).`],
     step: 1, minutes: END,
     instances: [{ ...A, processes: [{ from: 0, to: END, lookbackFrom: PRE }] }], targets: [ACC], plans: [p, paused],
     checks: [
       ...span('DBSBackupJobFailed', 30, 89, () => [{ ...labels(p, 'incremental'), value: T(30) }, { ...labels(paused, 'incremental'), value: T(30) }]),
       ...span('DBSBackupPlanNotRunning', OFF + 30, END, () => [{ ...labels(paused), status: 'pause', value: 1 }], { after: false }),
-      only(END, 'DBSBackupJobFailed', 'DBSBackupPlanNotRunning'),
+      // switched off, not declared intended: DBSLogBackupDisabled 30m later
+      ...span('DBSLogBackupDisabled', OFF + 30, END, () => [{ ...labels(p), value: 0 }], { after: false }),
+      only(END, 'DBSBackupJobFailed', 'DBSBackupPlanNotRunning', 'DBSLogBackupDisabled'),
     ],
   });
 }
@@ -221,12 +223,12 @@ const disruptions = (R, P, O, OE) => `Exporter restart at ${hm(R)} (2 failed scr
   const F = 31, FIXED = 220, END = 221;
   const { R, P, O, OE, instances, moments } = disrupted(F, END);
   const created = F - 1 - 36 * H;
-  const p = plan('dbsb1new4shop', { created, logEnabled: false, jobs: [full(200)], pollDown: [[O, OE]] });
-  const young = plan('dbsb2new4blog', { created: -2 * H, logEnabled: false, jobs: [], pollDown: [[O, OE]] });
+  const p = plan('dbsb1new4shop', { created, logEnabled: false, logOffIntended: true, jobs: [full(200)], pollDown: [[O, OE]] });
+  const young = plan('dbsb2new4blog', { created: -2 * H, logEnabled: false, logOffIntended: true, jobs: [], pollDown: [[O, OE]] });
   tests.push({
     name: 'a plan created 36h ago has no full: DBSNoSuccessfulFullBackup, through a restart, a rollout and 2h of failed polls, until its first full succeeds; a plan created 2h ago does not page',
     comment: [
-      'dbsb1new4shop: created 36h before 00:30, running, daily, log backup off; no full has run and DBS lists no restorable one.',
+      'dbsb1new4shop: created 36h before 00:30, running, daily, log backup off (intended); no full has run and DBS lists no restorable one.',
       'dbsb2new4blog: created 2h before 00:00, no full yet.',
       disruptions(R, P, O, OE) + ` dbsb1new4shop's first full runs ${hm(200)}-${hm(FIXED)}.`,
     ],

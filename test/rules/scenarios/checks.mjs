@@ -14,8 +14,8 @@ const promLabels = (obj) => `{${Object.entries(obj).map(([k, v]) => `${k}="${v}"
 export function span(alert, from, to, firing, { at = [], step = 1, before = true, after = true } = {}) {
   const times = [...new Set([from, ...at.filter((x) => x > from && x < to), to])].sort((a, b) => a - b);
   const last = firing(to);
-  const samples = last.map(({ value, ...labels }) => {
-    const e = expectedAlert(alert, labels, value);
+  const samples = last.map(({ value, queries, ...labels }) => {
+    const e = expectedAlert(alert, labels, value, queries);
     return { labels: promLabels({ alertname: alert, alertstate: 'firing', ...e.labels }), value: (to - from) / step + 1 };
   });
   return [

@@ -54,7 +54,7 @@ const tests = [];
   const checkPass = mk('dbsg3checkpass', (m) => (m >= 5 ? 'check_pass' : 'running'));
   const initOld = plan('dbsg4init8h', { status: 'init', created: -8 * H, jobs: [] });
   const initAged = plan('dbsg5init5h40', { status: 'init', created: -5 * H - 40, jobs: [] });
-  const initNew = plan('dbsg6init1h', { status: (m) => (m >= 30 ? 'running' : 'init'), created: -H, jobs: [] , logEnabled: false, interval: 86_400 });
+  const initNew = plan('dbsg6init1h', { status: (m) => (m >= 30 ? 'running' : 'init'), created: -H, jobs: [], logEnabled: false, logOffIntended: true, interval: 86_400 });
   const waiting = plan('dbsg7wait', { status: 'wait', interval: undefined, logEnabled: undefined, created: -30 * D, jobs: [] });
   const nr = (p, status) => ({ ...labels(p), status, value: 1 });
   // who pages when: stop, locked, check_pass from 00:35 (30m after 00:05), dbsg4init8h from 00:30, dbsg5init5h40 from 00:50

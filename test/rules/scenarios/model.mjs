@@ -84,11 +84,17 @@ function processValues(s, inst, p, m, out) {
     if (logEnabled !== undefined) put('dbs_backup_plan_log_backup_enabled', pl, logEnabled ? 1 : 0);
     const rs = restorableStart(plan, d);
     if (rs !== undefined) put('dbs_backup_plan_restorable_start_timestamp_seconds', pl, sec(rs));
+    // issue 23: from the plan list and the exporter's configuration, every cycle
+    const intended = typeof plan.logOffIntended === 'function' ? plan.logOffIntended(d) : plan.logOffIntended;
+    if (intended) put('dbs_backup_plan_log_backup_off_intended', pl, 1);
+    if (plan.drillMaxAge !== undefined) put('dbs_restore_drill_max_age_seconds', pl, plan.drillMaxAge);
+    if (plan.drillRto !== undefined) put('dbs_restore_drill_rto_seconds', pl, plan.drillRto);
     // job listings: last good poll, first good poll
     let g, first;
     for (let x = p.from; x <= m; x += s.step) if (pollOk(s, plan, x)) { if (first === undefined) first = x; g = x; }
     if (g === undefined) continue;
     const windowStart = p.lookbackFrom ?? first - LOOKBACK;
+    restoreValues(s, p, plan, m, windowStart, (name, labels, v) => put(name, { ...pl, ...labels }, v));
     for (const type of ['full', 'incremental']) {
       const tl = { ...pl, backup_type: type };
       put('dbs_backup_history_start_timestamp_seconds', tl, sec(Math.max(windowStart, plan.created)));
@@ -113,6 +119,58 @@ function processValues(s, inst, p, m, out) {
           put('dbs_backup_running_size_bytes', tl, Math.round(j.size(g)));
         }
       }
+    }
+  }
+}
+
+/**
+ * The restore series (issue 23) as of the process's last good poll of each source: DescribeRestoreRangeInfo
+ * every RANGE_EVERY minutes (window: the plan's retention), DescribeRestoreTaskList every TASK_EVERY minutes
+ * (tasks that started within the process's lookback). Polls run at the process's start and every interval
+ * after; one that fails is skipped. `plan.ranges(m)`: DBS's restorable ranges at minute m, [{ type: 'point' |
+ * 'range', start, end }]; `plan.restores`: [{ start, end, ok, drill, point }]. What DBS said is kept while polls fail.
+ */
+export const RANGE_EVERY = 15;
+export const TASK_EVERY = 5;
+function restoreValues(s, p, plan, m, taskWindowStart, put) {
+  const lastPoll = (every) => {
+    let g;
+    for (let x = p.from; x <= m; x += every) if (pollOk(s, plan, x)) g = x;
+    return g;
+  };
+  const gr = plan.ranges ? lastPoll(RANGE_EVERY) : undefined;
+  if (gr !== undefined) {
+    const ranges = plan.ranges(gr);
+    put('dbs_restore_window_start_timestamp_seconds', {}, sec(gr - (plan.retention ?? 7 * D)));
+    for (const type of ['point', 'range']) put('dbs_restore_ranges', { range_type: type }, ranges.filter((r) => r.type === type).length);
+    const continuous = ranges.filter((r) => r.type === 'range').sort((a, b) => a.start - b.start);
+    if (continuous.length) put('dbs_restore_recovery_point_timestamp_seconds', {}, sec(Math.max(...continuous.map((r) => r.end))));
+    if (ranges.length) put('dbs_restore_latest_point_timestamp_seconds', {}, sec(Math.max(...ranges.map((r) => r.end))));
+    const gaps = continuous.slice(1).map((r, i) => ({ seconds: sec(r.start - continuous[i].end), end: sec(r.start) })).filter((g) => g.seconds > 0);
+    put('dbs_restore_gaps', {}, gaps.length);
+    put('dbs_restore_gap_seconds', {}, gaps.reduce((a, g) => a + g.seconds, 0));
+    if (gaps.length) {
+      const largest = gaps.reduce((a, g) => (g.seconds > a.seconds ? g : a));
+      const newest = gaps.reduce((a, g) => (g.end > a.end ? g : a));
+      put('dbs_restore_largest_gap_seconds', {}, largest.seconds);
+      put('dbs_restore_largest_gap_end_timestamp_seconds', {}, largest.end);
+      put('dbs_restore_newest_gap_seconds', {}, newest.seconds);
+      put('dbs_restore_newest_gap_end_timestamp_seconds', {}, newest.end);
+    }
+  }
+  const gt = plan.restores ? lastPoll(TASK_EVERY) : undefined;
+  if (gt !== undefined) {
+    const done = plan.restores.filter((r) => r.start >= taskWindowStart && r.end <= gt);
+    const newest = (tasks) => tasks.reduce((a, r) => (!a || r.end > a.end ? r : a), undefined);
+    for (const [prefix, tasks] of [['dbs_restore', done], ['dbs_restore_drill', done.filter((r) => r.drill)]]) {
+      const ok = newest(tasks.filter((r) => r.ok));
+      const failed = newest(tasks.filter((r) => !r.ok));
+      if (ok) {
+        put(`${prefix}_last_success_timestamp_seconds`, {}, sec(ok.end));
+        put(`${prefix}_last_success_duration_seconds`, {}, sec(ok.end - ok.start));
+        if (prefix === 'dbs_restore_drill' && ok.point !== undefined) put('dbs_restore_drill_last_restore_point_timestamp_seconds', {}, sec(ok.point));
+      }
+      if (failed) put(`${prefix}_last_failure_timestamp_seconds`, {}, sec(failed.end));
     }
   }
 }
@@ -218,7 +276,13 @@ export function humanizeTimestamp(v) {
 function humanizePercentage(v) {
   return `${Number((v * 100).toPrecision(4))}%`;
 }
-function render(template, labels, value) {
+/** `{{ with printf "<record>{...}" ... | query }}{{ . | first | value | fn }}{{ end }}`: the value the test gives for <record>. */
+const QUERY = /\{\{ with printf "([\w:]+)\{[^"]*\}" [^|]*\| query \}\}\{\{ \. \| first \| value \| (\w+) \}\}\{\{ end \}\}/g;
+function render(template, labels, value, queries = {}) {
+  template = template.replace(QUERY, (_, record, fn) => {
+    if (!(record in queries)) throw new Error(`the expected alert needs queries['${record}']`);
+    return `{{ ${queries[record]} | ${fn} }}`;
+  });
   return template.replace(/\{\{ ([^}]+?) \}\}/g, (_, expr) => {
     const [src, fn] = expr.split('|').map((x) => x.trim());
     let v;
@@ -232,11 +296,11 @@ function render(template, labels, value) {
     throw new Error(fn);
   });
 }
-export function expectedAlert(name, labels, value) {
+export function expectedAlert(name, labels, value, queries) {
   const rule = ALERT_RULES[name];
   if (!rule) throw new Error(`no alert ${name}`);
   const all = { ...labels, severity: rule.labels.severity };
-  const ann = Object.fromEntries(Object.entries(rule.annotations).map(([k, t]) => [k, render(t, labels, value)]));
+  const ann = Object.fromEntries(Object.entries(rule.annotations).map(([k, t]) => [k, render(t, labels, value, queries)]));
   return { labels: all, annotations: ann };
 }
 
@@ -278,8 +342,8 @@ export function renderTest(s) {
     lines.push(`        alertname: ${c.alert}`);
     lines.push('        exp_alerts:');
     for (const f of c.firing) {
-      const { value, ...labels } = f;
-      const e = expectedAlert(c.alert, labels, value);
+      const { value, queries, ...labels } = f;
+      const e = expectedAlert(c.alert, labels, value, queries);
       lines.push(`          - exp_labels: ${flow(e.labels)}`);
       lines.push('            exp_annotations:');
       for (const [k, v] of Object.entries(e.annotations)) lines.push(`              ${k}: ${q(v)}`);
