@@ -1,8 +1,6 @@
 /** DBS backup-set records turned into jobs in the exporter's vocabulary, and the jobs it tracks between polls. */
-import type { FullBackupFile, IncrementBackupFile } from '../dbs/schemas.js';
 import { present } from './packed.js';
-import { type JobState, type StorageClass, normaliseJobState, normaliseStorageClass } from './status.js';
-import { bytes, internString, millis } from './wire-values.js';
+import type { JobState, StorageClass } from './status.js';
 
 /** One backup job as DBS reported it, in the exporter's vocabulary. */
 export interface ObservedJob {
@@ -14,32 +12,6 @@ export interface ObservedJob {
   sizeBytes: number;
   storageClass: StorageClass;
   expiryMs?: number;
-}
-
-export function observeFullBackup(file: FullBackupFile): ObservedJob {
-  return {
-    id: file.BackupSetId,
-    rawStatus: internString(file.BackupStatus),
-    state: normaliseJobState('full', file.BackupStatus),
-    startMs: millis(file.StartTime),
-    endMs: millis(file.EndTime) ?? millis(file.FinishTime),
-    sizeBytes: bytes(file.BackupSize),
-    storageClass: normaliseStorageClass(file.StorageMethod),
-    expiryMs: millis(file.BackupSetExpiredTime),
-  };
-}
-
-export function observeIncrementBackup(file: IncrementBackupFile): ObservedJob {
-  return {
-    id: file.BackupSetId,
-    rawStatus: internString(file.BackupStatus),
-    state: normaliseJobState('incremental', file.BackupStatus),
-    startMs: millis(file.StartTime),
-    endMs: millis(file.EndTime),
-    sizeBytes: bytes(file.BackupSize),
-    storageClass: normaliseStorageClass(file.StorageMethod),
-    expiryMs: millis(file.BackupSetExpiredTime),
-  };
 }
 
 /** A job in the tracked window; its numbers live in one double array (docs/design/collector-state.md). */

@@ -1,41 +1,13 @@
 /**
- * Pure mappings from DBS's vocabulary to the exporter's: job states, storage classes and
- * the full-backup interval implied by a plan's BackupPeriod.
+ * The exporter's vocabulary shared by every source: backup types, job states, storage classes and
+ * the full-backup interval implied by a plan's BackupPeriod. Each action's own status spellings
+ * live in its source file (sources/).
  */
 export const BACKUP_TYPES = ['full', 'incremental'] as const;
 export type BackupType = (typeof BACKUP_TYPES)[number];
 
 export const JOB_STATES = ['pending', 'running', 'succeeded', 'failed', 'unknown'] as const;
 export type JobState = (typeof JOB_STATES)[number];
-
-const INCREMENTAL_STATES: Readonly<Record<string, JobState>> = {
-  INIT: 'pending',
-  FILLING: 'running',
-  COMPLETED: 'succeeded',
-  UNCOMPLETED: 'failed',
-};
-
-/**
- * Full-backup statuses: schedule, running and finish are documented. DBS does not document
- * its failure spellings; the ones below are what the console and the DTS family use. Any
- * other value is `unknown` (and logged once by the collector), never dropped.
- */
-const FULL_STATES: Readonly<Record<string, JobState>> = {
-  schedule: 'pending',
-  init: 'pending',
-  wait: 'pending',
-  running: 'running',
-  check: 'running',
-  finish: 'succeeded',
-  failed: 'failed',
-  fail: 'failed',
-  error: 'failed',
-};
-
-export function normaliseJobState(backupType: BackupType, rawStatus: string): JobState {
-  if (backupType === 'incremental') return INCREMENTAL_STATES[rawStatus.toUpperCase()] ?? 'unknown';
-  return FULL_STATES[rawStatus.toLowerCase()] ?? 'unknown';
-}
 
 export function isTerminal(state: JobState): boolean {
   return state === 'succeeded' || state === 'failed';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ObservedJob, mergeJobs, nextFetchStartMs, summarise, summariseUntil } from '../../src/collector/state.js';
-import { fullBackupIntervalSeconds, normaliseJobState } from '../../src/collector/status.js';
+import { fullBackupIntervalSeconds } from '../../src/collector/status.js';
+import { normaliseJobState } from '../../src/collector/state.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 1, 0, 0, 0);
