@@ -12,6 +12,9 @@ import fc from 'fast-check';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { observeFullBackup, observeIncrementBackup, mergeJobs, planInfoFromDetail, summarise, type ObservedJob } from '../../src/collector/state.js';
+import { summariseRanges, type RestorableRange } from '../../src/collector/sources/restore-ranges.js';
+import { observeRestoreTask } from '../../src/collector/sources/restore-tasks.js';
+import { millis } from '../../src/collector/wire-values.js';
 import { parseConfig } from '../../src/config/index.js';
 import { DbsApiError } from '../../src/dbs/errors.js';
 import {
@@ -20,8 +23,19 @@ import {
   fullBackupFileSchema,
   incrementBackupFileSchema,
 } from '../../src/dbs/schemas.js';
-import { type DbsAction, DBS_ACTIONS, INCREMENT_BACKUP_STATUSES, FULL_BACKUP_STATUSES_SEEN, BACKUP_PLAN_STATUSES, STORAGE_METHODS } from '../../src/dbs/schemas.js';
-import type { BackupPlanDetail, FullBackupFile, IncrementBackupFile } from '../../src/dbs/schemas.js';
+import {
+  type DbsAction,
+  DBS_ACTIONS,
+  INCREMENT_BACKUP_STATUSES,
+  FULL_BACKUP_STATUSES_SEEN,
+  BACKUP_PLAN_STATUSES,
+  RESTORE_RANGE_TYPES,
+  RESTORE_STATUSES_SEEN,
+  STORAGE_METHODS,
+  recoverRangeSchema,
+  restoreTaskDetailSchema,
+} from '../../src/dbs/schemas.js';
+import type { BackupPlanDetail, FullBackupFile, IncrementBackupFile, RecoverRange, RestoreTaskDetail } from '../../src/dbs/schemas.js';
 import { parseResponse } from '../../src/dbs/transport.js';
 import { createExporter } from '../../src/exporter.js';
 import { DEMO_CREDENTIAL, ManualClock, startSimulator } from '../../src/simulator/index.js';
@@ -97,25 +111,62 @@ const planItem = fc.record(
   { requiredKeys: ['BackupPlanId', 'BackupPlanStatus'] },
 );
 
+const recoverRangeItem = fc.record(
+  {
+    RangeType: fc.constantFrom(...RESTORE_RANGE_TYPES, 'Range', 'unknown'),
+    BeginTimestampForRestore: timestamp,
+    EndTimestampForRestore: timestamp,
+    FullBackupList: fc.record({ FullBackupDetail: fc.array(fc.record({ BackupSetId: setId, StartTime: timestamp, EndTime: timestamp }), { maxLength: 3 }) }),
+    SourceEndpointInstanceType: fc.constantFrom('RDS', 'ECS', 'PolarDB'),
+    SourceEndpointInstanceID: fc.string({ maxLength: 10 }),
+  },
+  { requiredKeys: ['RangeType'] },
+);
+
+const progress = fc.integer({ min: 0, max: 100 });
+const restoreTaskItem = fc.record(
+  {
+    RestoreTaskId: setId,
+    RestoreTaskName: fc.oneof(fc.string({ maxLength: 12 }), fc.constant('drill-weekly-2026-11-20')),
+    RestoreStatus: fc.constantFrom(...RESTORE_STATUSES_SEEN),
+    RestoreTaskCreateTime: timestamp,
+    RestoreTaskFinishTime: timestamp,
+    RestoreTime: timestamp,
+    BackupSetId: setId,
+    BackupPlanId: fc.stringMatching(/^dbs[a-z0-9]{6,10}$/),
+    ErrMessage: fc.string({ maxLength: 10 }),
+    FullDataRestoreProgress: progress,
+    ContinuousRestoreProgress: progress,
+    FullStruAfterRestoreProgress: progress,
+    RestoreDestinationMode: fc.constantFrom('newInstance', ''),
+    DestinationEndpointInstanceType: fc.constantFrom('RDS', 'ECS'),
+    DestinationEndpointInstanceID: fc.string({ maxLength: 10 }),
+  },
+  { requiredKeys: ['RestoreTaskId', 'RestoreStatus'] },
+);
+
 const ITEM_KEY: Record<DbsAction, string> = {
   DescribeBackupPlanList: 'BackupPlanDetail',
   DescribeFullBackupList: 'FullBackupFile',
   DescribeIncrementBackupList: 'IncrementBackupFile',
+  DescribeRestoreRangeInfo: 'DBSRecoverRange',
+  DescribeRestoreTaskList: 'RestoreTaskDetail',
 };
 const ITEM_ARB: Record<DbsAction, fc.Arbitrary<Record<string, unknown>>> = {
   DescribeBackupPlanList: planItem,
   DescribeFullBackupList: fullItem,
   DescribeIncrementBackupList: incrementItem,
+  DescribeRestoreRangeInfo: recoverRangeItem,
+  DescribeRestoreTaskList: restoreTaskItem,
 };
+/** Answered in one piece, without the paging fields. */
+const UNPAGED: ReadonlySet<DbsAction> = new Set(['DescribeRestoreRangeInfo']);
 
 function validBody(action: DbsAction): fc.Arbitrary<Record<string, unknown>> {
   return fc.array(ITEM_ARB[action], { maxLength: 6 }).map((items) => ({
     RequestId: '00000000-0000-0000-0000-000000000000',
     Success: true,
-    PageNum: 0,
-    PageSize: 100,
-    TotalPages: 1,
-    TotalElements: items.length,
+    ...(UNPAGED.has(action) ? { HttpStatusCode: 200 } : { PageNum: 0, PageSize: 100, TotalPages: 1, TotalElements: items.length }),
     Items: { [ITEM_KEY[action]]: items },
   }));
 }
@@ -202,7 +253,7 @@ function applyBodyOp(body: unknown, op: BodyOp, allowRoot: boolean): unknown {
       const items = itemsOf(body);
       const first = items?.[0];
       if (!items || !isPlainRecord(first)) return body;
-      const idKey = 'BackupSetId' in first ? 'BackupSetId' : 'BackupPlanId';
+      const idKey = ['BackupSetId', 'RestoreTaskId', 'BackupPlanId'].find((key) => key in first) ?? 'BackupPlanId';
       for (let i = 1; i < op.count; i++) items.push({ ...first, [idKey]: `${String(first[idKey])}-${i}` });
       return body;
     }
@@ -251,7 +302,9 @@ function negativeSizes(value: unknown, prefix = '', out: string[] = []): string[
  * only an in-process body can put NaN there (JSON cannot), so finiteness is asked of the known ones.
  */
 const KNOWN_FIELDS = new Set(
-  [describeFullBackupListResponseSchema, fullBackupFileSchema, incrementBackupFileSchema, backupPlanDetailSchema].flatMap((schema) => Object.keys(schema.shape)),
+  [describeFullBackupListResponseSchema, fullBackupFileSchema, incrementBackupFileSchema, backupPlanDetailSchema, recoverRangeSchema, restoreTaskDetailSchema].flatMap((schema) =>
+    Object.keys(schema.shape),
+  ),
 );
 function nonFiniteKnownFields(data: unknown): string[] {
   return nonFiniteNumbers(data).filter((entry) => {
@@ -260,8 +313,23 @@ function nonFiniteKnownFields(data: unknown): string[] {
   });
 }
 
+/** Ranges as the restore_ranges source reads them (unset or reversed bounds dropped), then summarised. */
+function throughRangeSummary(items: readonly RecoverRange[]): unknown[] {
+  const window = { beginMs: T0 - 7 * 24 * 60 * MIN, endMs: T0 };
+  const ranges = items.flatMap((range): RestorableRange[] => {
+    const begin = millis(range.BeginTimestampForRestore);
+    const end = millis(range.EndTimestampForRestore) ?? begin;
+    if (begin === undefined || end === undefined || end < begin) return [];
+    const type = range.RangeType.toLowerCase();
+    return [{ type: type === 'point' || type === 'range' ? type : 'unknown', beginMs: begin, endMs: end }];
+  });
+  return [summariseRanges(ranges, window)];
+}
+
 function throughState(action: DbsAction, items: readonly unknown[]): unknown[] {
   if (action === 'DescribeBackupPlanList') return (items as BackupPlanDetail[]).map(planInfoFromDetail);
+  if (action === 'DescribeRestoreRangeInfo') return throughRangeSummary(items as RecoverRange[]);
+  if (action === 'DescribeRestoreTaskList') return (items as RestoreTaskDetail[]).map((task) => observeRestoreTask(task, /^drill-weekly-/));
   const observe = action === 'DescribeFullBackupList' ? (f: unknown) => observeFullBackup(f as FullBackupFile) : (f: unknown) => observeIncrementBackup(f as IncrementBackupFile);
   const observed: ObservedJob[] = items.map(observe);
   const ctx = { nowMs: T0, fetchStartMs: T0 - 72 * 60 * MIN, windowStartMs: T0 - 72 * 60 * MIN };
