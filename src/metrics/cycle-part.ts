@@ -53,7 +53,7 @@ export class SnapshotRenders {
 
   /**
    * The gzip form, joined into one buffer once per cycle. Unless `keepText()` (some scraper
-   * asked for plain text in this format), the text is not kept (docs/design/exposition.md, "Per-cycle part").
+   * asked for plain text in this format), the text is not kept. Why: docs/design/exposition.md#per-cycle-part
    */
   gzip(format: ExpositionFormat, keepText: () => boolean): Promise<Buffer[]> {
     if (!this.snapshot) return gzipChunks([]);

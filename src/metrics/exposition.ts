@@ -3,7 +3,7 @@
  * per-cycle families rendered (and gzipped) once per snapshot before it is published
  * (cycle-part.ts), the scrape-time families once per second into pooled buffers (per-second.ts,
  * pool.ts), the exporter's own metrics about once a second (live.ts). The server asks for a
- * response with serve(); the buffers' lifetimes stay here. Design: docs/design/exposition.md.
+ * response with serve(); the buffers' lifetimes stay here. Why: docs/design/exposition.md
  */
 import type { ServerResponse } from 'node:http';
 import type { PrometheusContentType, Registry } from 'prom-client';

@@ -6,12 +6,12 @@
 import { once } from 'node:events';
 import { type ZlibOptions, constants as zlibConstants, createGzip } from 'node:zlib';
 
-/** Parts rendered every second (lag, the exporter's own metrics): several times faster for ~15% more bytes. */
+/** Parts rendered every second (lag, the exporter's own metrics) favour speed over size. Why: docs/design/exposition.md#memory */
 export const FAST_GZIP_LEVEL = zlibConstants.Z_BEST_SPEED;
 
 /**
- * zlib memory for parts of a few dozen KiB, gzipped up to ten times a second: ~24 KiB instead
- * of ~260 KiB per stream (docs/design/exposition.md, "Memory").
+ * A small window and hash tables for parts of a few dozen KiB, gzipped up to ten times a second:
+ * a fraction of zlib's default memory per stream. Why: docs/design/exposition.md#memory
  */
 export const SMALL_PART_ZLIB: ZlibOptions = { windowBits: 12, memLevel: 4 };
 

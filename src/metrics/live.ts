@@ -61,8 +61,8 @@ export async function renderLive(registry: Registry, format: ExpositionFormat): 
 
 /**
  * The live registry's text per format, for second `slot`: shared by the scrapes of that second,
- * and by any within `reuseMs` (real time) of its rendering, for the same snapshot. A rendering
- * holds the event loop for a few ms (docs/design/exposition.md, "Live metrics").
+ * and by any within `reuseMs` (real time) of its rendering, for the same snapshot: a rendering
+ * is not cheap. Why: docs/design/exposition.md#live-metrics
  */
 export class LiveRenders {
   private readonly cache = new Map<ExpositionFormat, { snapshot: Snapshot | undefined; atMs: number; slot: number; part: Promise<Rendered> }>();

@@ -1,12 +1,12 @@
 /**
  * Buffer lifetimes of the per-second renderings: pooled chunks, reused once no response still
  * sends them, and parts that count their readers (hold/release) and hand their chunks back
- * once evicted and unread. Why a pool at all: docs/design/exposition.md, "Memory".
+ * once evicted and unread. Why a pool at all: docs/design/exposition.md#memory
  */
 import type { ZlibOptions } from 'node:zlib';
 import { FAST_GZIP_LEVEL, gzipChunks } from './gzip.js';
 
-/** Below glibc's initial mmap threshold (128 KiB), so freeing one never raises it (docs/design/exposition.md). */
+/** Below glibc's initial mmap threshold (128 KiB), so freeing one never raises it. Why: docs/design/exposition.md#memory */
 export const CHUNK_BYTES = 64 * 1024;
 
 /** Most pooled buffers kept (2 MiB). */

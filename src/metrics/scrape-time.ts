@@ -9,7 +9,7 @@ import { CHUNK_BYTES } from './pool.js';
 import { renderFamilies, yieldToEventLoop } from './render-families.js';
 import { type ExpositionFormat, extraLabels, familyHeader } from './text.js';
 
-/** Lag lines written between yields to the event loop (~1.5 µs a line: a few ms of work). */
+/** Lag lines written between yields, so a large fleet's lag never holds the event loop long. Why: docs/design/exposition.md#scrape-time-part-lag */
 const RENDER_SLICE_LINES = 4_096;
 
 /** One `collectSince` family of a snapshot: every line head in one buffer, and each sample's `since`. */

@@ -1,7 +1,7 @@
 /**
  * How long all responses together may spend handing bytes to sockets in one turn of the event
  * loop: each response yields between its batches, but concurrent scrapers would still stack
- * their batches in one turn (docs/design/exposition.md, "Writing the body").
+ * their batches in one turn. Why: docs/design/exposition.md#writing-the-body
  */
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 

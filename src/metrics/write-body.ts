@@ -1,7 +1,7 @@
 /**
  * A body written in batches: corked (one writev each), the event loop turning between them,
  * waiting for 'drain' only while bytes are queued, and asking a shared per-turn time budget
- * before each. Measurements behind each choice: docs/design/exposition.md, "Writing the body".
+ * before each. Why: docs/design/exposition.md#writing-the-body
  */
 import type { ServerResponse } from 'node:http';
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
