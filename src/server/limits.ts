@@ -100,7 +100,7 @@ export function applyServerLimits(server: HttpServer | HttpsServer, limits: Serv
       acceptFailed += 1;
       return warn();
     }
-    // Anything else is someone else's: listen errors go to the caller's listener; with none, crash as before.
+    // Anything else is someone else's: listen errors go to the caller's listener; with none, crash as node would without this one.
     if (server.listenerCount('error') === 1) throw err;
   });
   return table;
