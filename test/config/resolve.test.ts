@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format, inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, Secret, isPlanSelected, loadConfigFile, parseConfig, type ResolvedTarget } from '../../src/config/index.js';
+import { expectationsFor, ConfigError, Secret, isPlanSelected, loadConfigFile, parseConfig, type ResolvedTarget } from '../../src/config/index.js';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
 const ENV = { DBS_AK_ID: 'LTAI5tEnvAccessKeyId', DBS_AK_SECRET: 'fixture-env-secret-Qw93' };
@@ -18,7 +18,15 @@ function target(config: { targets: ResolvedTarget[] }, name: string): ResolvedTa
 describe('resolved configuration', () => {
   it('applies built-in defaults to a minimal file', () => {
     const config = parseConfig('targets: [{ name: main, region: cn-hangzhou, credentials: { type: default } }]', { env: {} });
-    expect(config.collection).toEqual({ lookback: 259_200_000, overlap: 600_000, max_staleness: 900_000, schedule: { type: 'interval', interval: 60_000 } });
+    expect(config.collection).toEqual({
+      lookback: 259_200_000,
+      overlap: 600_000,
+      max_staleness: 900_000,
+      restore_ranges: { enabled: true, interval: 900_000, window: 604_800_000 },
+      restore_tasks: { enabled: true, interval: 300_000, lookback: 35 * 86_400_000, drill_name_regex: 'drill' },
+      schedule: { type: 'interval', interval: 60_000 },
+    });
+    expect(config.expectations).toEqual([]);
     expect(config.web).toEqual({ listen_address: ':9871', telemetry_path: '/metrics' });
     expect(config.targets[0]).toEqual({
       name: 'main',
@@ -51,7 +59,7 @@ describe('resolved configuration', () => {
       max_concurrency: 1,
       rate_limit: { requests_per_second: 2.5, burst: 3 },
     });
-    expect(config.collection).toEqual({ lookback: 604_800_000, overlap: 5_400_000, max_staleness: 0, schedule: { type: 'cron', cron: '*/5 * * * *' } });
+    expect(config.collection).toMatchObject({ lookback: 604_800_000, overlap: 5_400_000, max_staleness: 0, schedule: { type: 'cron', cron: '*/5 * * * *' } });
     expect(config.web).toEqual({ listen_address: '127.0.0.1:9999', telemetry_path: '/probe/metrics' });
   });
 
@@ -127,5 +135,40 @@ describe('resolved configuration', () => {
     expect(error.message).toBe(
       `invalid configuration file ${file} (2 problems):\nweb.telemetry_path: expected a path starting with / (line 1)\ntargets: must list at least one target (line 2)`,
     );
+  });
+
+  it('expectations: matched per plan, a later match overriding key by key; a target that does not exist is an error at its path', () => {
+    const text = `
+targets: [{ name: prod, region: cn-hangzhou, credentials: { type: default } }, { name: dev, region: cn-hangzhou, credentials: { type: default } }]
+expectations:
+  - plans: { name_regex: "^prod-" }
+    restore_drill_max_age: 8d
+    restore_drill_rto: 2h
+  - targets: [prod]
+    plans: { ids: [dbs1] }
+    restore_drill_rto: 30m
+    log_backup_off: intended
+`;
+    const config = parseConfig(text, { env: {} });
+    expect(expectationsFor(config.expectations, 'prod', { id: 'dbs1', name: 'prod-orders' })).toEqual({
+      restoreDrillMaxAgeMs: 8 * 86_400_000,
+      restoreDrillRtoMs: 30 * 60_000,
+      logBackupOffIntended: true,
+    });
+    expect(expectationsFor(config.expectations, 'dev', { id: 'dbs1', name: 'prod-orders' })).toEqual({ restoreDrillMaxAgeMs: 8 * 86_400_000, restoreDrillRtoMs: 2 * 3_600_000 });
+    expect(expectationsFor(config.expectations, 'prod', { id: 'dbs2', name: 'dev-orders' })).toBeUndefined();
+
+    const bad = (() => {
+      try {
+        parseConfig(`${text}  - targets: [staging]\n    log_backup_off: intended\n  - plans: { ids: [dbs2] }\n`, { env: {} });
+      } catch (err) {
+        return err as ConfigError;
+      }
+      return undefined;
+    })();
+    expect(bad?.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'expectations[2].targets[0]: no target is named "staging"',
+      'expectations[3]: set at least one of log_backup_off, restore_drill_max_age, restore_drill_rto',
+    ]);
   });
 });
