@@ -5,13 +5,14 @@
  */
 import './runtime.js'; // first, before the heap grows: V8 heap settings however node is started (runtime.ts)
 import { createRequire } from 'node:module';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, InvalidArgumentError, Option, type OptionValues } from 'commander';
 import type { Logger } from 'pino';
 import { ConfigError, type ResolvedConfig, configFileSchema, formatIssue, loadConfigFile } from './config/index.js';
 import { createCredential } from './dbs/credentials.js';
 import type { RunningDemo } from './demo/start.js';
-import { createExporter, runExporter } from './exporter.js';
+import { type ExporterOptions, type RunningExporter, createExporter, runExporter } from './exporter.js';
 import { type LogFormat, createLogger } from './log/logger.js';
+import type { RuleThresholds } from './rules/rules.js';
 import { type WebConfig, describeWebConfig, loadWebConfig } from './server/web-config.js';
 
 const require = createRequire(import.meta.url);
@@ -94,24 +95,47 @@ async function loadWebConfigOrExit(file: string | undefined, logger: Logger, opt
 
 async function main(options: MainOptions): Promise<void> {
   const logger = createLogger(options.logLevel, options.logFormat);
-  const build = { version: pkg.version };
   if (options.shardIndex >= options.shardTotal) {
     exitInvalid(logger, options, { msg: 'invalid flags', issues: [`--shard.index ${options.shardIndex} must be below --shard.total ${options.shardTotal}`] });
   }
   const shard = options.shardTotal > 1 ? { shard: { index: options.shardIndex, total: options.shardTotal } } : {};
   const webConfig = await loadWebConfigOrExit(options.webConfigFile, logger, options);
+  const { config, simulator, demo } = await loadConfigOrExit(options, logger);
+  const run: RunContext = { logger, build: { version: pkg.version }, shard, simulator };
 
-  let config: ResolvedConfig;
-  let simulator: { close(): Promise<void> } | undefined;
-  let demo: RunningDemo | undefined;
+  if (options.checkConfig) return reportValidConfig(options, config, webConfig, simulator);
+  if (options.once) return runOnce(config, run);
+  await serve(config, run, { options, webConfig, demo });
+}
+
+/** What every mode runs with: the logger, the build, this replica's shard, and the demo's simulator to close. */
+interface RunContext {
+  logger: Logger;
+  build: ExporterOptions['build'];
+  shard: Pick<ExporterOptions, 'shard'>;
+  simulator: Closable | undefined;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** The configuration to run: the file's, or the embedded demo fleet's (its simulator started). */
+interface LoadedConfig {
+  config: ResolvedConfig;
+  simulator?: Closable;
+  demo?: RunningDemo;
+}
+
+/** The --config file, or with --demo the embedded simulator and its config; exit 2 naming each problem. */
+async function loadConfigOrExit(options: MainOptions, logger: Logger): Promise<LoadedConfig> {
   try {
     if (options.demo) {
       const { startDemo } = await import('./demo/start.js');
-      demo = await startDemo({ port: options.demoPort, plans: options.demoPlans }, logger);
-      ({ simulator, config } = demo);
-    } else {
-      config = await loadConfigFile(options.config);
+      const demo = await startDemo({ port: options.demoPort, plans: options.demoPlans }, logger);
+      return { config: demo.config, simulator: demo.simulator, demo };
     }
+    return { config: await loadConfigFile(options.config) };
   } catch (err) {
     if (err instanceof ConfigError) {
       const fields = options.demo ? {} : { config_file: err.file ?? options.config };
@@ -119,27 +143,32 @@ async function main(options: MainOptions): Promise<void> {
     }
     throw err;
   }
+}
 
-  if (options.checkConfig) {
-    process.stdout.write(`${options.demo ? '(demo)' : options.config}: configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => `${t.name} (${t.region})`).join(', ')}\n`);
-    if (webConfig) process.stdout.write(`${webConfig.file}: web configuration is valid: ${describeWebConfig(webConfig)}\n`);
-    await simulator?.close();
-    return;
-  }
+/** --check-config on a valid configuration: one line per file on stdout, saying what it holds. */
+async function reportValidConfig(options: MainOptions, config: ResolvedConfig, webConfig: WebConfig | undefined, simulator: Closable | undefined): Promise<void> {
+  process.stdout.write(`${options.demo ? '(demo)' : options.config}: configuration is valid: ${config.targets.length} target(s): ${config.targets.map((t) => `${t.name} (${t.region})`).join(', ')}\n`);
+  if (webConfig) process.stdout.write(`${webConfig.file}: web configuration is valid: ${describeWebConfig(webConfig)}\n`);
+  await simulator?.close();
+}
 
-  if (options.once) {
-    const exporter = createExporter(config, { logger, build, processMetrics: false, ...shard });
-    const { report } = await exporter.runCycle();
-    process.stdout.write(await exporter.metrics.registry.metrics());
-    await simulator?.close();
-    logger.flush?.();
-    process.exitCode = report.targetFailures + report.planFailures > 0 ? 1 : 0;
-    return;
-  }
+/** --once: one cycle, its exposition on stdout; exit 1 when any target or plan failed, for scripts and CI. */
+async function runOnce(config: ResolvedConfig, { logger, build, shard, simulator }: RunContext): Promise<void> {
+  const exporter = createExporter(config, { logger, build, processMetrics: false, ...shard });
+  const { report } = await exporter.runCycle();
+  process.stdout.write(await exporter.metrics.registry.metrics());
+  await simulator?.close();
+  logger.flush?.();
+  process.exitCode = report.targetFailures + report.planFailures > 0 ? 1 : 0;
+}
 
+/** The long-running exporter: listen, stop gracefully on SIGTERM or SIGINT, then say where it listens. */
+async function serve(config: ResolvedConfig, run: RunContext, from: { options: MainOptions; webConfig: WebConfig | undefined; demo: RunningDemo | undefined }): Promise<void> {
+  const { logger, build, shard, simulator } = run;
+  const { options, webConfig, demo } = from;
   const listenAddress = options.webListenAddress ?? config.web.listen_address;
   const telemetryPath = options.webTelemetryPath ?? config.web.telemetry_path;
-  let running;
+  let running: RunningExporter;
   try {
     const notice = demo ? { notice: { title: demo.guide.title, lines: demo.guide.lines } } : {};
     running = await runExporter(config, { logger, build, listenAddress, telemetryPath, ...shard, ...notice, ...(webConfig ? { webConfig } : {}) });
@@ -150,6 +179,12 @@ async function main(options: MainOptions): Promise<void> {
   }
   // Signals are handled before anything announces the listener: a SIGTERM right after
   // the "listening" line must shut down gracefully, not kill the process.
+  stopOnSignals(running, run);
+  announceListening(running, { telemetryPath, targets: config.targets.length, logger, demo });
+}
+
+/** The first signal stops gracefully (the cycle in flight, then the simulator); a second exits at once. */
+function stopOnSignals(running: RunningExporter, { logger, simulator }: RunContext): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -167,9 +202,13 @@ async function main(options: MainOptions): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+}
 
+/** The "listening" line; with --demo also the banner, with a URL a person can open and a command to paste. */
+function announceListening(running: RunningExporter, what: { telemetryPath: string; targets: number; logger: Logger; demo: RunningDemo | undefined }): void {
+  const { telemetryPath, logger, demo } = what;
   const shown = running.address.host.includes(':') ? `[${running.address.host}]` : running.address.host;
-  logger.info({ address: `${shown}:${running.address.port}`, telemetry_path: telemetryPath, targets: config.targets.length }, 'dbs-exporter listening');
+  logger.info({ address: `${shown}:${running.address.port}`, telemetry_path: telemetryPath, targets: what.targets }, 'dbs-exporter listening');
   if (demo) {
     const host = shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown;
     const base = `${running.security.tls ? 'https' : 'http'}://${host}:${running.address.port}`;
@@ -202,24 +241,34 @@ export function buildProgram(): Command {
     .option('--shard.index <i>', 'this replica\'s shard, 0-based (with --shard.total)', nonNegativeInt, 0)
     .option('--shard.total <n>', 'replicas splitting the plans by a stable hash of account and plan id', positiveInt, 1)
     .action(async (_opts, command: Command) => {
-      const o = command.opts();
-      await main({
-        config: o.config,
-        checkConfig: o.checkConfig,
-        webListenAddress: o['web.listenAddress'] ?? o.webListenAddress,
-        webTelemetryPath: o['web.telemetryPath'] ?? o.webTelemetryPath,
-        webConfigFile: o['web.config.file'],
-        logLevel: o['log.level'] ?? o.logLevel,
-        logFormat: o['log.format'] ?? o.logFormat,
-        once: o.once,
-        demo: o.demo,
-        demoPort: o['demo.port'] ?? o.demoPort ?? 0,
-        demoPlans: o['demo.plans'] ?? o.demoPlans ?? 8,
-        shardIndex: o['shard.index'] ?? o.shardIndex ?? 0,
-        shardTotal: o['shard.total'] ?? o.shardTotal ?? 1,
-      });
+      await main(mainOptions(command.opts()));
     });
+  addSimulateCommand(program);
+  addRulesCommand(program);
+  return program;
+}
 
+/** Commander's parsed flags → MainOptions; dotted flags arrive under their literal key or camel-cased, depending on the name. */
+function mainOptions(o: OptionValues): MainOptions {
+  return {
+    config: o.config,
+    checkConfig: o.checkConfig,
+    webListenAddress: o['web.listenAddress'] ?? o.webListenAddress,
+    webTelemetryPath: o['web.telemetryPath'] ?? o.webTelemetryPath,
+    webConfigFile: o['web.config.file'],
+    logLevel: o['log.level'] ?? o.logLevel,
+    logFormat: o['log.format'] ?? o.logFormat,
+    once: o.once,
+    demo: o.demo,
+    demoPort: o['demo.port'] ?? o.demoPort ?? 0,
+    demoPlans: o['demo.plans'] ?? o.demoPlans ?? 8,
+    shardIndex: o['shard.index'] ?? o.shardIndex ?? 0,
+    shardTotal: o['shard.total'] ?? o.shardTotal ?? 1,
+  };
+}
+
+/** `dbs-exporter simulate`: the simulator alone, loaded only when asked for. */
+function addSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description('run the DBS simulator alone (a local DBS OpenAPI for trying the exporter)')
@@ -230,33 +279,38 @@ export function buildProgram(): Command {
     .action(async (opts: { port: number; host: string; seed: number; plans: number }) => {
       await simulate(opts);
     });
+}
 
+/** `dbs-exporter rules`: the shipped rules with the thresholds given by --set. */
+function addRulesCommand(program: Command): void {
   program
     .command('rules')
     .description('print the Prometheus alerting and recording rules, with your thresholds (see src/rules/rules.ts)')
     .option('--set <name=value>', 'override a threshold, e.g. incrementalLagSeconds=3600 or planNotRunningFor=1h (repeatable)', collectPairs, [])
     .action(async (opts: { set: string[] }) => {
       const { DEFAULT_THRESHOLDS, renderRules } = await import('./rules/rules.js');
-      const overrides: Record<string, string | number> = {};
-      for (const pair of opts.set) {
-        const [name, ...rest] = pair.split('=');
-        const value = rest.join('=');
-        if (!name || !(name in DEFAULT_THRESHOLDS) || rest.length === 0) {
-          fail(`--set ${pair}: unknown threshold; known: ${Object.keys(DEFAULT_THRESHOLDS).join(', ')}`, EXIT_CONFIG);
-        }
-        const defaultValue = DEFAULT_THRESHOLDS[name as keyof typeof DEFAULT_THRESHOLDS];
-        if (typeof defaultValue === 'number') {
-          const n = Number(value);
-          if (!Number.isFinite(n) || n < 0) fail(`--set ${pair}: expected a non-negative number`, EXIT_CONFIG);
-          overrides[name] = n;
-        } else {
-          overrides[name] = value;
-        }
-      }
-      process.stdout.write(renderRules(overrides));
+      process.stdout.write(renderRules(thresholdOverrides(opts.set, DEFAULT_THRESHOLDS)));
     });
+}
 
-  return program;
+/** `name=value` pairs → threshold overrides, typed like each default; exit 2 on an unknown name or a bad number. */
+function thresholdOverrides(pairs: readonly string[], defaults: RuleThresholds): Record<string, string | number> {
+  const overrides: Record<string, string | number> = {};
+  for (const pair of pairs) {
+    const [name, ...rest] = pair.split('=');
+    const value = rest.join('=');
+    if (!name || !(name in defaults) || rest.length === 0) {
+      fail(`--set ${pair}: unknown threshold; known: ${Object.keys(defaults).join(', ')}`, EXIT_CONFIG);
+    }
+    if (typeof defaults[name as keyof RuleThresholds] === 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n < 0) fail(`--set ${pair}: expected a non-negative number`, EXIT_CONFIG);
+      overrides[name] = n;
+    } else {
+      overrides[name] = value;
+    }
+  }
+  return overrides;
 }
 
 function collectPairs(value: string, previous: string[]): string[] {
