@@ -284,7 +284,7 @@ const DAY_MS = 24 * 3_600_000;
 const restoreRangesSchema = z
   .strictObject({
     enabled: z.boolean().default(true).meta({ description: 'Read DescribeRestoreRangeInfo (point-in-time restore continuity) for every plan.' }),
-    interval: duration({ min: 60_000, max: MAX_TIMER_MS }).prefault('15m').meta({ description: "How often each plan's restorable ranges are read." }),
+    interval: duration({ min: 1_000, max: MAX_TIMER_MS }).prefault('15m').meta({ description: "How often each plan's restorable ranges are read." }),
     window: duration({ min: DAY_MS, max: 400 * DAY_MS })
       .prefault('7d')
       .meta({ description: "Window asked for when a plan does not say its BackupRetentionPeriod (otherwise the plan's retention is the window)." }),
@@ -294,7 +294,7 @@ const restoreRangesSchema = z
 const restoreTasksSchema = z
   .strictObject({
     enabled: z.boolean().default(true).meta({ description: 'Read DescribeRestoreTaskList (restores and restore drills) for every plan.' }),
-    interval: duration({ min: 60_000, max: MAX_TIMER_MS }).prefault('5m').meta({ description: "How often each plan's restore tasks are read (from the newest seen)." }),
+    interval: duration({ min: 1_000, max: MAX_TIMER_MS }).prefault('5m').meta({ description: "How often each plan's restore tasks are read (from the newest seen)." }),
     lookback: duration({ min: DAY_MS, max: 400 * DAY_MS })
       .prefault('35d')
       .meta({ description: 'History of restore tasks read on the first poll, and the window dbs_restore_tasks counts over: longer than the longest drill interval.' }),
