@@ -17,7 +17,7 @@ import { promtool } from '../support/promtool.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const RULES = `${root}config/prometheus/dbs-exporter.rules.yml`;
-const TESTS = ['backups', 'lifecycle', 'exporter', 'weeks'].map((name) => `${root}test/rules/${name}.test.yml`);
+const TESTS = ['backups', 'lifecycle', 'exporter', 'weeks', 'restore'].map((name) => `${root}test/rules/${name}.test.yml`);
 
 /** promtool test rules on one file, without blocking: the files run side by side (the longest, backups, takes ~10-15 s). */
 function promtoolTest(file: string): Promise<{ status: number | null; output: string }> {

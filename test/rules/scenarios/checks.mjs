@@ -35,3 +35,27 @@ export function only(end, ...names) {
 export function silent(end) {
   return { promql: { expr: `count_over_time(ALERTS[${duration(end)}])`, at: end, samples: [] } };
 }
+
+/**
+ * Several plans' pages of one alert, each in its own window: [from, to, (at) => expected alert]. At `moments` and
+ * around each window (a step before, at its ends, a step after) exactly the alerts whose windows hold; and (PromQL)
+ * each plan's page firing at every evaluation of its window. `end`: the scenario's last evaluation.
+ */
+export function timeline(alert, severity, windows, { moments = [], step = 1, end }) {
+  const firingAt = (at) => windows.filter(([a, b]) => at >= a && at <= b).map(([, , f]) => f(at));
+  const edges = windows.flatMap(([a, b]) => [a - step, a, b, b + step]);
+  const times = [...new Set([...edges, ...moments])].filter((t) => t >= 0 && t <= end).sort((a, b) => a - b);
+  return [
+    ...times.map((at) => ({ at, alert, firing: firingAt(at) })),
+    ...windows.map(([from, to, f]) => {
+      const { value, queries, ...labels } = f(to);
+      const selector = promLabels({ alertname: alert, alertstate: 'firing', ...labels }).slice(1, -1);
+      return {
+        promql: {
+          expr: `count_over_time(ALERTS{${selector}}[${duration(to - from)}])`, at: to,
+          samples: [{ labels: promLabels({ alertname: alert, alertstate: 'firing', severity, ...labels }), value: (to - from) / step + 1 }],
+        },
+      };
+    }),
+  ];
+}

@@ -126,16 +126,17 @@ function processValues(s, inst, p, m, out) {
 /**
  * The restore series (issue 23) as of the process's last good poll of each source: DescribeRestoreRangeInfo
  * every RANGE_EVERY minutes (window: the plan's retention), DescribeRestoreTaskList every TASK_EVERY minutes
- * (tasks that started within the process's lookback). Polls run at the process's start and every interval
- * after; one that fails is skipped. `plan.ranges(m)`: DBS's restorable ranges at minute m, [{ type: 'point' |
+ * (tasks that started within the process's lookback). A source runs at the process's first poll, then once its
+ * interval has passed since its last run; a failed poll runs none and is retried at the next cycle. `plan.ranges(m)`: DBS's restorable ranges at minute m, [{ type: 'point' |
  * 'range', start, end }]; `plan.restores`: [{ start, end, ok, drill, point }]. What DBS said is kept while polls fail.
  */
 export const RANGE_EVERY = 15;
 export const TASK_EVERY = 5;
 function restoreValues(s, p, plan, m, taskWindowStart, put) {
+  // a source runs when due (never run, or `every` since its last run); a failed poll runs nothing and is retried next cycle
   const lastPoll = (every) => {
     let g;
-    for (let x = p.from; x <= m; x += every) if (pollOk(s, plan, x)) g = x;
+    for (let x = p.from; x <= m; x += s.step) if ((g === undefined || x - g >= every) && pollOk(s, plan, x)) g = x;
     return g;
   };
   const gr = plan.ranges ? lastPoll(RANGE_EVERY) : undefined;
