@@ -5,11 +5,13 @@
 import type { WireFullBackupFile, WireIncrementBackupFile } from '../dbs/schemas.js';
 import { DAY, HOUR, MINUTE, type BackupKind, type FullBackupInput, type IncrementBackupInput } from './model.js';
 import type { PlanState } from './plan-state.js';
+import { completedLogTimes, type Span } from './restore.js';
 import {
   generateFullBackups,
   generateIncrementBackups,
   generatedFullId,
   generatedIncrementId,
+  incrementPhase,
   oldestListableStart,
   type GenerationRange,
 } from './schedule.js';
@@ -62,6 +64,32 @@ export function collectSets(state: PlanState, kind: BackupKind, filter: BackupSe
   return sets
     .filter((s) => notExpired(s, now) && startWithin(s, filter) && (filter.backupSetId === undefined || s.BackupSetId === filter.backupSetId))
     .sort(byStartDescending);
+}
+
+/**
+ * What each COMPLETED log backup listable at `now` covers, as collectSets would list them. Untouched
+ * generated logs are computed per window, not built one set at a time: a week of 5-minute logs is 2,016 sets.
+ */
+export function completedLogs(state: PlanState, now: number, lookaheadMs: number): Span[] {
+  const schedule = state.plan.incremental;
+  if (!schedule) return [];
+  if (state.patches?.size || state.removed?.size || schedule.intervalMs <= 0) {
+    return completedLogTimes(collectSets(state, 'incremental', {}, now, lookaheadMs));
+  }
+  const added = completedLogTimes(state.addedIncrement.filter((s) => notExpired(s, now)));
+  if (schedule.outcome !== 'COMPLETED') return added;
+  const interval = schedule.intervalMs;
+  const phase = incrementPhase(state.plan, interval);
+  const listableFrom = oldestListableStart(state.plan, now);
+  // A generated log is listed once it started in a window and until it expires; it is COMPLETED once it ended.
+  const unexpiredFrom = now - state.plan.retentionDays * DAY - interval;
+  const spans: Span[] = [];
+  for (const window of state.windows.incremental) {
+    const first = Math.max(Math.ceil((Math.max(listableFrom, window.from) - phase) / interval), Math.ceil((unexpiredFrom - phase) / interval));
+    const last = Math.min(Math.floor((Math.min(window.to - 1, now) - phase) / interval), Math.floor((now - interval - phase) / interval));
+    if (first <= last) spans.push({ begin: phase + first * interval, end: phase + (last + 1) * interval });
+  }
+  return [...spans, ...added];
 }
 
 /**

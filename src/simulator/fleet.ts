@@ -12,6 +12,7 @@ import type {
 } from '../dbs/schemas.js';
 import {
   collectSets,
+  completedLogs,
   fullBackupFrom,
   fullBefore,
   incrementBackupFrom,
@@ -245,8 +246,8 @@ export class Fleet {
     if (!state) return undefined;
     const now = this.clock.now();
     const fulls = collectSets(state, 'full', {}, now, this.scheduleLookaheadMs);
-    const increments = state.plan.incremental ? collectSets(state, 'incremental', {}, now, this.scheduleLookaheadMs) : [];
-    return clipToWindow(restorableTime(state.plan, fulls, increments), { ...window, end: Math.min(window.end, now) });
+    const logs = completedLogs(state, now, this.scheduleLookaheadMs);
+    return clipToWindow(restorableTime(state.plan, fulls, logs), { ...window, end: Math.min(window.end, now) });
   }
 
   /** The plan's restore tasks DescribeRestoreTaskList would list now, newest first. */

@@ -21,7 +21,8 @@ interface FinishedFull {
   end: number;
 }
 
-interface Span {
+/** A stretch of time, both ends inclusive, epoch ms. */
+export interface Span {
   begin: number;
   end: number;
 }
@@ -33,14 +34,17 @@ function finishedFulls(fulls: readonly WireFullBackupFile[]): FinishedFull[] {
     .sort((a, b) => a.end - b.end);
 }
 
-/** Time covered by COMPLETED log backups, merged into spans without holes, oldest first. */
-export function logCoverage(increments: readonly WireIncrementBackupFile[]): Span[] {
-  const done = increments
+/** What each COMPLETED log backup covers. */
+export function completedLogTimes(increments: readonly WireIncrementBackupFile[]): Span[] {
+  return increments
     .filter((s) => s.BackupStatus === 'COMPLETED' && s.StartTime != null && s.EndTime != null)
-    .map((s) => ({ begin: Number(s.StartTime), end: Number(s.EndTime) }))
-    .sort((a, b) => a.begin - b.begin);
+    .map((s) => ({ begin: Number(s.StartTime), end: Number(s.EndTime) }));
+}
+
+/** Time covered by log backups, merged into spans without holes, oldest first. */
+export function logCoverage(logs: readonly Span[]): Span[] {
   const spans: Span[] = [];
-  for (const set of done) {
+  for (const set of [...logs].sort((a, b) => a.begin - b.begin)) {
     const last = spans[spans.length - 1];
     if (last && set.begin <= last.end) last.end = Math.max(last.end, set.end);
     else spans.push({ ...set });
@@ -48,11 +52,11 @@ export function logCoverage(increments: readonly WireIncrementBackupFile[]): Spa
   return spans;
 }
 
-/** Every restorable range and point of the plan, oldest first, unclipped. */
-export function restorableTime(plan: BackupPlan, fulls: readonly WireFullBackupFile[], increments: readonly WireIncrementBackupFile[]): WireRecoverRange[] {
+/** Every restorable range and point of the plan, oldest first, unclipped; `logs`: what each COMPLETED log backup covers. */
+export function restorableTime(plan: BackupPlan, fulls: readonly WireFullBackupFile[], logs: readonly Span[]): WireRecoverRange[] {
   const source = { SourceEndpointInstanceType: plan.sourceEndpointInstanceType, SourceEndpointInstanceID: plan.sourceEndpointInstanceId };
   const finished = finishedFulls(fulls);
-  const spans = plan.incremental ? logCoverage(increments) : [];
+  const spans = plan.incremental ? logCoverage(logs) : [];
   const out: WireRecoverRange[] = [];
   const covered = new Set<string>();
   for (const span of spans) {

@@ -105,7 +105,7 @@ function fullBackupAt(plan: BackupPlan, day: number, start: number, range: Gener
 }
 
 /** Phase of the increment grid, so plans do not all roll their logs at the same instant. */
-function incrementPhase(plan: BackupPlan, intervalMs: number): number {
+export function incrementPhase(plan: BackupPlan, intervalMs: number): number {
   return Math.floor(hashUnit(plan.seed, 7) * intervalMs);
 }
 

@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeRestoreRangeInfoResponseSchema, describeRestoreTaskListResponseSchema } from '../../src/dbs/schemas.js';
 import { DAY, Fleet, HOUR, MINUTE, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { completedLogTimes, restorableTime } from '../../src/simulator/restore.js';
 import { allPages, httpRequest, rawCall, realClient } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 28, 5, 20); // a Saturday
@@ -138,6 +139,29 @@ describe('restore actions over HTTP', () => {
       const [p1, p2] = fulls.map((s) => Number(s.EndTime));
       expect((await ranges(plan.id, p1!, p1!)).map((r) => r.FullBackupList.FullBackupDetail[0].BackupSetId)).toEqual([fulls[0]!.BackupSetId]);
       expect(await ranges(plan.id, p1! + 1, p2! - 1)).toEqual([]);
+    });
+
+    it('are what the listed sets say, for every plan, as time passes and sets expire', () => {
+      for (const advance of [0, 3 * DAY + 7 * MINUTE, 9 * DAY + 31 * MINUTE]) {
+        clock.set(T0 + advance);
+        for (const plan of sim.fleet.listPlans()) {
+          const fromLists = restorableTime(plan, sim.fleet.fullBackups(plan.id)!, completedLogTimes(sim.fleet.incrementBackups(plan.id)!));
+          expect(sim.fleet.restoreRanges(plan.id, { begin: 0, end: clock.now() }), `${plan.name} at +${advance}`).toEqual(fromLists);
+        }
+      }
+    });
+
+    it('an UNCOMPLETED log backup ends a range; the next full starts the next one', async () => {
+      const plan = sim.fleet.addPlan({ name: 'one-bad-log', createdAt: T0 - 3 * DAY, full: { startTime: '01:00' }, incremental: { intervalMs: 15 * MINUTE } });
+      const [before] = await ranges(plan.id, 0, T0);
+      const logs = sim.fleet.incrementBackups(plan.id)!.filter((s) => s.BackupStatus === 'COMPLETED');
+      const bad = logs.find((s) => Number(s.StartTime) < T0 - 30 * HOUR)!;
+      sim.fleet.updateBackup(plan.id, bad.BackupSetId, { BackupStatus: 'UNCOMPLETED' });
+      const nextFull = sim.fleet.fullBackups(plan.id)!.filter((s) => Number(s.StartTime) > Number(bad.EndTime)).at(-1)!;
+      expect(await ranges(plan.id, 0, T0)).toEqual([
+        { ...before, EndTimestampForRestore: bad.StartTime },
+        { ...before, BeginTimestampForRestore: nextFull.EndTime },
+      ]);
     });
 
     it('a stuck log backup ends point-in-time restore; later fulls are points', async () => {
