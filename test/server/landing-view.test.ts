@@ -8,7 +8,12 @@ import type { PlanSnapshot, Snapshot } from '../../src/collector/snapshot.js';
 import { type BackupTypeSummary, type ObservedJob, type PlanInfo, mergeJobs, summarise } from '../../src/collector/state.js';
 import { DEFAULT_THRESHOLDS } from '../../src/rules/rules.js';
 import { formatDuration, healthOf, planProblems } from '../../src/server/landing/problems.js';
-import { DEFAULT_QUERY, type StatusQuery, buildFleetView, fleetViewCache, knownTargets, parseStatusQuery, selectPage } from '../../src/server/landing/view.js';
+import { DEFAULT_QUERY, type StatusQuery, buildFleetView, fleetViewCache, knownTargets, parseStatusQuery, selectPage, statusViewer } from '../../src/server/landing/view.js';
+import { renderStatusHtml } from '../../src/server/landing/html.js';
+import { statusJson } from '../../src/server/landing/json.js';
+import { summariseRanges } from '../../src/collector/sources/restore-ranges.js';
+import { mergeRestoreTasks, observeRestoreTask } from '../../src/collector/sources/restore-tasks.js';
+import { restoreTaskDetailSchema } from '../../src/dbs/schemas.js';
 
 const S = 1000;
 const M = 60 * S;
@@ -292,5 +297,56 @@ describe('query parameters', () => {
 
   it('before the first cycle, any account or region is accepted (none is known yet)', () => {
     expect(parseStatusQuery(new URLSearchParams('account=later'))).toMatchObject({ ok: true, query: { account: 'later' } });
+  });
+});
+
+describe('restore columns: what DescribeRestoreRangeInfo and DescribeRestoreTaskList said', () => {
+  const ranges = summariseRanges(
+    [
+      { type: 'range', beginMs: NOW - 5 * D, endMs: NOW - 2 * D - 6 * H },
+      { type: 'range', beginMs: NOW - 2 * D, endMs: NOW - 10 * M },
+    ],
+    { beginMs: NOW - 7 * D, endMs: NOW },
+  );
+  const tasks = mergeRestoreTasks(
+    undefined,
+    [
+      observeRestoreTask(restoreTaskDetailSchema.parse({ RestoreTaskId: 'r1', RestoreTaskName: 'drill-weekly', RestoreStatus: 'finish', RestoreTaskCreateTime: NOW - 3 * D, RestoreTaskFinishTime: NOW - 3 * D + 40 * M, RestoreTime: NOW - 3 * D - H }), /drill/i),
+      observeRestoreTask(restoreTaskDetailSchema.parse({ RestoreTaskId: 'r2', RestoreTaskName: 'restore-orders', RestoreStatus: 'stop', RestoreTaskCreateTime: NOW - D, RestoreTaskFinishTime: NOW - D + 5 * M }), /drill/i),
+    ],
+    { nowMs: NOW, fetchStartMs: NOW - 35 * D, lookbackMs: 35 * D },
+  );
+  const snapshot = snapshotOf([plan({ views: { restore_ranges: ranges, restore_tasks: tasks } }), plan({ info: { planId: 'dbs-unread', name: 'unread' } })]);
+  const view = statusViewer({ version: 't', source: { snapshot: () => snapshot, now: () => NOW } })(new URLSearchParams());
+
+  it('the page shows the recovery point, the gap, the failed restore and the last drill; a plan not read yet says so', () => {
+    const page = renderStatusHtml(view, { telemetryPath: '/metrics' });
+    const row = (id: string) => page.slice(page.indexOf(`data-plan-id="${id}"`), page.indexOf('</tr>', page.indexOf(`data-plan-id="${id}"`)));
+    const text = (html: string) => html.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    expect(text(row(INFO.planId))).toContain('any time to 10m ago');
+    expect(text(row(INFO.planId))).toContain('1 gap (6h); newest ended 2d ago');
+    expect(text(row(INFO.planId))).toContain('failed 23h 55m ago');
+    expect(text(row(INFO.planId))).toContain(`drill 2d 23h ago, took 40m, to ${new Date(NOW - 3 * D - H).toISOString().slice(0, 19).replace('T', ' ')} UTC`);
+    expect(text(row('dbs-unread'))).toContain('not read yet');
+  });
+
+  it('the JSON carries the same, with nulls where nothing is known', () => {
+    const json = statusJson(view);
+    const read = json.plans.find((p) => p.planId === INFO.planId)!;
+    expect(read.restorable).toEqual({
+      recoveryPoint: { at: new Date(NOW - 10 * M).toISOString(), ageSeconds: 600 },
+      latestPoint: { at: new Date(NOW - 10 * M).toISOString(), ageSeconds: 600 },
+      gaps: 1,
+      gapSeconds: 6 * 3600,
+      newestGap: { start: new Date(NOW - 2 * D - 6 * H).toISOString(), end: new Date(NOW - 2 * D).toISOString() },
+    });
+    expect(read.restores).toEqual({
+      lastSuccessAt: new Date(NOW - 3 * D + 40 * M).toISOString(),
+      lastFailureAt: new Date(NOW - D + 5 * M).toISOString(),
+      lastDrill: { finishedAt: new Date(NOW - 3 * D + 40 * M).toISOString(), durationSeconds: 2400, restoredTo: new Date(NOW - 3 * D - H).toISOString() },
+    });
+    const unread = json.plans.find((p) => p.planId === 'dbs-unread')!;
+    expect(unread.restorable).toBeNull();
+    expect(unread.restores).toBeNull();
   });
 });

@@ -116,7 +116,44 @@ function planRow(plan: PlanView, asOfMs: number): SafeHtml {
 <td>${running}</td>
 <td>${poll}</td>
 <td>${plan.newestFullExpiryMs === undefined ? html`<span class="muted">—</span>` : until(plan.newestFullExpiryMs, asOfMs)}</td>
+<td class="restorable">${restorableCell(plan, asOfMs)}</td>
+<td class="restores">${restoresCell(plan, asOfMs)}</td>
 </tr>`;
+}
+
+/** Where a restore can go back to: the recovery point (or a full backup alone), and the gaps before it. */
+function restorableCell(plan: PlanView, asOfMs: number): SafeHtml {
+  const r = plan.restorable;
+  if (!r) return html`<span class="muted">not read yet</span>`;
+  const point =
+    r.recoveryPointMs !== undefined
+      ? html`any time to ${ago(r.recoveryPointMs, asOfMs)}`
+      : r.latestPointMs !== undefined
+        ? html`full backups only, newest ${ago(r.latestPointMs, asOfMs)}`
+        : html`<span class="bad">nothing restorable</span>`;
+  const gap = r.newestGap;
+  const gaps =
+    r.gaps === 0 || !gap
+      ? ''
+      : html`<div class="bad">${count(r.gaps)} ${r.gaps === 1 ? 'gap' : 'gaps'} (${formatDuration(r.gapSeconds)}); newest ended ${ago(gap.endMs, asOfMs)}</div>`;
+  return html`<div>${point}</div>${gaps}`;
+}
+
+function restoresCell(plan: PlanView, asOfMs: number): SafeHtml {
+  const t = plan.restores;
+  if (!t) return html`<span class="muted">not read yet</span>`;
+  const failedLast = t.lastFailureMs !== undefined && (t.lastSuccessMs === undefined || t.lastFailureMs > t.lastSuccessMs);
+  const restore =
+    t.lastSuccessMs === undefined && t.lastFailureMs === undefined
+      ? html`<span class="muted">no restore</span>`
+      : failedLast
+        ? html`<span class="bad">failed</span> ${ago(t.lastFailureMs, asOfMs)}`
+        : html`succeeded ${ago(t.lastSuccessMs, asOfMs)}`;
+  const drill =
+    t.drillLastSuccessMs === undefined
+      ? html`<span class="muted">no drill</span>`
+      : html`drill ${ago(t.drillLastSuccessMs, asOfMs)}${t.drillDurationSeconds !== undefined ? html`, took ${formatDuration(t.drillDurationSeconds)}` : ''}${t.drillRestorePointMs !== undefined ? html`, to ${readable(t.drillRestorePointMs)}` : ''}`;
+  return html`<div>${restore}</div><div>${drill}</div>`;
 }
 
 function pager(view: StatusView): SafeHtml | false {
@@ -193,7 +230,7 @@ function plansSection(view: StatusView): SafeHtml | false {
   return html`<section id="plans"><h2>Backup plans</h2>${summary}${filterForm(view)}
 <p class="shown">${shown} <span class="muted">Ages and problems as of the last cycle (${readable(fleet.asOfMs)}).</span></p>
 ${pager(view)}
-<table class="plans"><thead><tr><th>State</th><th>Plan</th><th>Problems</th><th>Account</th><th>Region</th><th>Plan status</th><th>Database</th><th>Last full backup</th><th>Last log backup</th><th>Log backup lag</th><th>Running job</th><th>Last poll</th><th>Newest full set expires</th></tr></thead>
+<table class="plans"><thead><tr><th>State</th><th>Plan</th><th>Problems</th><th>Account</th><th>Region</th><th>Plan status</th><th>Database</th><th>Last full backup</th><th>Last log backup</th><th>Log backup lag</th><th>Running job</th><th>Last poll</th><th>Newest full set expires</th><th>Restorable to</th><th>Last restore and drill</th></tr></thead>
 <tbody>${page.plans.map((plan) => planRow(plan, fleet.asOfMs))}</tbody></table>
 ${pager(view)}</section>`;
 }

@@ -50,6 +50,16 @@ export interface PlanJson {
   runningJobs: Array<{ backupType: string; since: string; runningSeconds: number; lastProgressAt: string; sizeBytes: number; stalled: boolean }>;
   lastPoll: { ok: boolean; at: string | null; lastSuccessAt: string | null };
   newestFullBackupExpiry: { at: string; inSeconds: number } | null;
+  /** DescribeRestoreRangeInfo, once read: the recovery point (newest point-in-time restore), the newest restorable time, gaps. */
+  restorable: {
+    recoveryPoint: { at: string; ageSeconds: number } | null;
+    latestPoint: { at: string; ageSeconds: number } | null;
+    gaps: number;
+    gapSeconds: number;
+    newestGap: { start: string; end: string } | null;
+  } | null;
+  /** DescribeRestoreTaskList, once read. */
+  restores: { lastSuccessAt: string | null; lastFailureAt: string | null; lastDrill: { finishedAt: string; durationSeconds: number | null; restoredTo: string | null } | null } | null;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -82,6 +92,35 @@ function planJson(plan: PlanView, asOfMs: number): PlanJson {
     lastPoll: { ok: plan.pollOk, at: isoOrNull(plan.lastPollAttemptMs), lastSuccessAt: isoOrNull(plan.lastPollSuccessMs) },
     newestFullBackupExpiry:
       plan.newestFullExpiryMs === undefined ? null : { at: iso(plan.newestFullExpiryMs), inSeconds: secondsBetween(asOfMs, plan.newestFullExpiryMs) },
+    restorable: restorableJson(plan, asOfMs),
+    restores: restoresJson(plan),
+  };
+}
+
+const instant = (ms: number | undefined, asOfMs: number) => (ms === undefined ? null : { at: iso(ms), ageSeconds: secondsBetween(ms, asOfMs) });
+
+function restorableJson(plan: PlanView, asOfMs: number): PlanJson['restorable'] {
+  const r = plan.restorable;
+  if (!r) return null;
+  return {
+    recoveryPoint: instant(r.recoveryPointMs, asOfMs),
+    latestPoint: instant(r.latestPointMs, asOfMs),
+    gaps: r.gaps,
+    gapSeconds: Math.round(r.gapSeconds),
+    newestGap: r.newestGap ? { start: iso(r.newestGap.startMs), end: iso(r.newestGap.endMs) } : null,
+  };
+}
+
+function restoresJson(plan: PlanView): PlanJson['restores'] {
+  const t = plan.restores;
+  if (!t) return null;
+  return {
+    lastSuccessAt: isoOrNull(t.lastSuccessMs),
+    lastFailureAt: isoOrNull(t.lastFailureMs),
+    lastDrill:
+      t.drillLastSuccessMs === undefined
+        ? null
+        : { finishedAt: iso(t.drillLastSuccessMs), durationSeconds: t.drillDurationSeconds === undefined ? null : Math.round(t.drillDurationSeconds), restoredTo: isoOrNull(t.drillRestorePointMs) },
   };
 }
 

@@ -37,6 +37,28 @@ export interface PlanView {
   lastPollSuccessMs?: number;
   /** BackupSetExpiredTime of the newest successful full backup set. */
   newestFullExpiryMs?: number;
+  /** What DescribeRestoreRangeInfo said, when it has been read. */
+  restorable?: RestorableView;
+  /** What DescribeRestoreTaskList said, when it has been read. */
+  restores?: RestoresView;
+}
+
+export interface RestorableView {
+  /** End of the newest continuous range (point-in-time restore). */
+  recoveryPointMs?: number;
+  /** Newest restorable time of any type (a full backup alone, with log backup off). */
+  latestPointMs?: number;
+  gaps: number;
+  gapSeconds: number;
+  newestGap?: { startMs: number; endMs: number };
+}
+
+export interface RestoresView {
+  lastSuccessMs?: number;
+  lastFailureMs?: number;
+  drillLastSuccessMs?: number;
+  drillDurationSeconds?: number;
+  drillRestorePointMs?: number;
 }
 
 export interface TargetView {
@@ -98,6 +120,27 @@ function planView(plan: PlanSnapshot, targetUp: boolean, asOfMs: number, thresho
     lastPollAttemptMs: plan.lastPollAttemptMs,
     lastPollSuccessMs: plan.lastPollSuccessMs,
     newestFullExpiryMs: lastFull?.expiryMs,
+    restorable: restorableView(plan),
+    restores: restoresView(plan),
+  };
+}
+
+function restorableView(plan: PlanSnapshot): RestorableView | undefined {
+  const r = plan.views.restore_ranges;
+  if (!r) return undefined;
+  return { recoveryPointMs: r.recoveryPointMs, latestPointMs: r.latestPointMs, gaps: r.gaps, gapSeconds: r.gapMs / 1000, newestGap: r.newestGap };
+}
+
+function restoresView(plan: PlanSnapshot): RestoresView | undefined {
+  const t = plan.views.restore_tasks;
+  if (!t) return undefined;
+  const drill = t.drillLastSuccess;
+  return {
+    lastSuccessMs: t.lastSuccess?.atMs,
+    lastFailureMs: t.lastFailure?.atMs,
+    drillLastSuccessMs: drill?.atMs,
+    drillDurationSeconds: drill?.durationMs !== undefined ? drill.durationMs / 1000 : undefined,
+    drillRestorePointMs: drill?.restorePointMs,
   };
 }
 
