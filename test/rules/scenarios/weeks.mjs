@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { D, H, full, logJobs, renderFile, ALERT_NAMES, outFile } from './model.mjs';
 import { ACC, A, B, PRE, dailyFulls, plan, labels } from './fleet.mjs';
-import { hm, span, only, silent } from './checks.mjs';
+import { T, hm, span, only, silent, timeline } from './checks.mjs';
 
 const tests = [];
 
@@ -84,9 +84,61 @@ const tests = [];
   });
 }
 
+// ------------------------------------------------------------------ restore gap and failed restores: a day
+{
+  const R = 300, P = 600, O = 900, OE = 1015, END = 1560;
+  const fulls = [...dailyFulls(-12, 0, { at: 17 * H })];
+  const done = (jobs, m, type) => jobs.filter((j) => j.ok && j.type === type && j.end <= m);
+  const points = (jobs, m) => done(jobs, m, 'full').filter((j) => j.end > m - 7 * D).map((j) => ({ type: 'point', start: j.end, end: j.end }));
+  const newestLog = (jobs, m, before = Infinity) => Math.max(...done(jobs, m, 'incremental').filter((j) => j.end <= before).map((j) => j.end));
+  /** DBS's ranges: points for the fulls, and continuous ranges broken where the log chain broke ([breakEnd, restart]). */
+  const broken = (jobs, breakEnd, restart) => (m) => [
+    ...points(jobs, m),
+    { type: 'range', start: m - 7 * D, end: newestLog(jobs, m, breakEnd) },
+    ...(m >= restart ? [{ type: 'range', start: restart, end: newestLog(jobs, m) }] : []),
+  ];
+  const gapJobs = [...fulls, full(80), ...logJobs(PRE, 40), ...logJobs(100, END)];
+  const gap = plan('dbsw6gap4pay', { jobs: gapJobs, ranges: broken(gapJobs, 40, 100), pollDown: [[O, OE]] });
+  const oldJobs = [...fulls, ...logJobs(PRE, END)];
+  const oldGap = plan('dbsw7oldgap4crm', { jobs: oldJobs, ranges: broken(oldJobs, -2 * D, -2 * D + 60), pollDown: [[O, OE]] });
+  const healthy = [...fulls, ...logJobs(PRE, END)];
+  const failed = plan('dbsw8restore4crm', { jobs: healthy, restores: [{ start: 20, end: 30, ok: false }, { start: 200, end: 260, ok: true }], pollDown: [[O, OE]] });
+  const forgotten = plan('dbsw9restore4erp', { jobs: healthy, restores: [{ start: -4 * D - 60, end: -4 * D, ok: false }, { start: 700, end: 760, ok: true }], pollDown: [[O, OE]] });
+  const paused = plan('dbswapause4hr', { status: 'pause', jobs: fulls, restores: [{ start: -2 * D - 30, end: -2 * D, ok: false }], pollDown: [[O, OE]] });
+  const retried = plan('dbswbok4shop', { jobs: healthy, restores: [{ start: -2 * D - 30, end: -2 * D, ok: false }, { start: -D - 30, end: -D, ok: true }], pollDown: [[O, OE]] });
+  const all = [gap, oldGap, failed, forgotten, paused, retried];
+  const moments = [R, R + 10, P, P + 10, O, O + 20, OE - 5, OE + 5];
+  tests.push({
+    name: 'a gap in point-in-time restore: DBSRestoreGap for a day after it ended; a failed restore: DBSRestoreFailed for a day, and while it is the newest outcome of a running plan (also once a restarted exporter no longer sees it); through a restart, a rollout and 2h of failed polls',
+    comment: [
+      'dbsw6gap4pay: the log chain breaks after the log backup ending 00:40; a full 01:20-01:40 starts a new continuous range: a 1h gap ending at',
+      '01:40 (seen at the 01:45 range poll). dbsw7oldgap4crm: a 1h gap that ended 2 days ago. dbsw8restore4crm: a restore fails at 00:30,',
+      `one succeeds at ${hm(260)}. dbsw9restore4erp: a restore failed 4 days ago (the exporter restarted at ${hm(R)} reads 72h back), the next`,
+      `succeeds at ${hm(760)}. dbswapause4hr: paused, its newest restore failed 2 days ago. dbswbok4shop: a restore failed 2 days ago, one succeeded since.`,
+      `Restart at ${hm(R)} (one failed scrape), rollout at ${hm(P)} (one scrape of overlap), polls of every plan fail ${hm(O)}-${hm(OE)}.`,
+    ],
+    step: 5, minutes: END,
+    instances: [
+      { ...A, processes: [{ from: 0, to: R - 5, lookbackFrom: PRE }, { from: R + 5, to: P + 5 }], removedAt: P + 10 },
+      { ...B, processes: [{ from: P, to: END }] },
+    ],
+    targets: [ACC], plans: all,
+    checks: [
+      ...timeline('DBSRestoreGap', 'warning', [[110, 1530, () => ({ ...labels(gap), value: 3600, queries: { 'dbs:restore_newest_gap_end_timestamp_seconds': T(100) } })]], { moments, step: 10, end: END }),
+      ...timeline('DBSRestoreFailed', 'warning', [
+        [30, 1460, () => ({ ...labels(failed), value: T(30) })],
+        [0, 750, () => ({ ...labels(forgotten), value: T(-4 * D) })],
+      ], { moments: [...moments, R + 20, 260, 270], step: 10, end: END }),
+      ...timeline('DBSBackupPlanNotRunning', 'warning', [[30, END, () => ({ ...labels(paused), status: 'pause', value: 1 })]], { step: 10, end: END }),
+      ...timeline('DBSExporterPlanPollFailing', 'warning', all.map((p) => [920, 1010, () => ({ ...labels(p), value: 0 })]), { step: 10, end: END }),
+      only(END, 'DBSRestoreGap', 'DBSRestoreFailed', 'DBSBackupPlanNotRunning', 'DBSExporterPlanPollFailing'),
+    ],
+  });
+}
+
 writeFileSync(outFile('weeks.test.yml'), renderFile([
   'promtool unit tests of the shipped rules over long stretches, with every series at 5 minutes and the rules',
   'evaluated every 10 minutes (a week in a few seconds): a healthy week of daily and weekly fulls, and how long a',
-  'disappeared plan pages. Series as dbs-exporter serves them; times from 1970-01-01T00:00:00Z (a Thursday).',
+  'disappeared plan pages, a restore gap and a failed restore (a day each). Series as dbs-exporter serves them; times from 1970-01-01T00:00:00Z (a Thursday).',
   'Run by test/rules/rules.test.ts.',
 ], '10m', tests));
