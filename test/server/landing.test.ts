@@ -76,6 +76,12 @@ async function serveKnownFleet() {
 
 const AS_OF = '2026-11-20T13:01:00.000Z';
 
+/** Read by DescribeRestoreRangeInfo: only a full backup alone (no continuous log coverage after it); no restore tasks. */
+const fullsOnly = (at: string, ageSeconds: number) => ({
+  restorable: { recoveryPoint: null, latestPoint: { at, ageSeconds }, gaps: 0, gapSeconds: 0, newestGap: null },
+  restores: { lastSuccessAt: null, lastFailureAt: null, lastDrill: null },
+});
+
 describe('/api/v1/status', () => {
   it('a known fleet: every field, problems first', async () => {
     const { get } = await serveKnownFleet();
@@ -113,6 +119,7 @@ describe('/api/v1/status', () => {
           runningJobs: [],
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T07:00:00.000Z', inSeconds: 7 * 86_400 - 6 * 3600 - 60 },
+          ...fullsOnly('2026-11-20T07:00:00.000Z', 6 * 3600 + 60),
         },
         {
           account: 'prod',
@@ -130,6 +137,7 @@ describe('/api/v1/status', () => {
           runningJobs: [],
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-25T12:00:00.000Z', inSeconds: 5 * 86_400 - 3600 - 60 },
+          ...fullsOnly('2026-11-18T12:00:00.000Z', 2 * 86_400 + 3600 + 60),
         },
         {
           account: 'prod',
@@ -149,6 +157,7 @@ describe('/api/v1/status', () => {
           ],
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T10:00:00.000Z', inSeconds: 7 * 86_400 - 3 * 3600 - 60 },
+          ...fullsOnly('2026-11-20T10:00:00.000Z', 3 * 3600 + 60),
         },
         {
           account: 'prod',
@@ -166,6 +175,7 @@ describe('/api/v1/status', () => {
           runningJobs: [],
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T10:00:00.000Z', inSeconds: 7 * 86_400 - 3 * 3600 - 60 },
+          ...fullsOnly('2026-11-20T10:00:00.000Z', 3 * 3600 + 60),
         },
       ],
     });
