@@ -80,8 +80,10 @@ export interface RestoreTaskFilter {
   endTimestamp?: number;
 }
 
-/** A failed or held task stops at this fraction of its work. */
-const STOPPED_AT = 0.8;
+/** How far through its work a task gets by its end: a failed or held one stops short, one that never ends stalls at 99%. */
+function workDone(outcome: RestoreOutcome): number {
+  return outcome === 'finish' ? 1 : outcome === 'running' ? 0.99 : 0.8;
+}
 
 export function restoreTaskFrom(input: RestoreTaskInput, defaults: { id: string; now: number; instanceType: string }): RestoreTask {
   const createdAt = input.createdAt ?? defaults.now;
@@ -119,7 +121,8 @@ export function restoreTaskAt(task: RestoreTask, planId: string, now: number, ba
   const elapsed = now - task.createdAt;
   const ended = elapsed >= task.durationMs;
   const status = ended ? task.outcome : 'running';
-  const fraction = !ended ? elapsed / Math.max(1, task.durationMs) : status === 'finish' ? 1 : status === 'running' ? 0.99 : STOPPED_AT;
+  // Progress grows steadily towards where the outcome leaves it, so it never goes back.
+  const fraction = Math.min(1, elapsed / Math.max(1, task.durationMs)) * workDone(task.outcome);
   const finished = ended && (status === 'finish' || status === 'stop');
   return {
     RestoreTaskId: task.id,

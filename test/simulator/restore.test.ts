@@ -335,8 +335,13 @@ describe('restore actions over HTTP', () => {
       expect(await listed()).toBeUndefined();
       clock.advance(HOUR + 10 * MINUTE);
       expect(await listed()).toMatchObject({ RestoreStatus: 'running', RestoreTaskFinishTime: 0, ErrMessage: '', BackupPlanId: planId, RestoreTime: T0 - DAY });
-      clock.advance(10 * MINUTE);
-      expect(await listed()).toMatchObject({ RestoreStatus: 'stop', RestoreTaskFinishTime: T0 + HOUR + 20 * MINUTE, ErrMessage: 'checksum mismatch' });
+      clock.set(T0 + HOUR + 20 * MINUTE - 1);
+      const lastRunning = (await listed())!;
+      clock.advance(1);
+      const stopped = (await listed())!;
+      expect(stopped).toMatchObject({ RestoreStatus: 'stop', RestoreTaskFinishTime: T0 + HOUR + 20 * MINUTE, ErrMessage: 'checksum mismatch' });
+      // Progress never goes back when the task stops.
+      expect([lastRunning.RestoreStatus, lastRunning.ContinuousRestoreProgress, stopped.ContinuousRestoreProgress]).toEqual(['running', 39, 40]);
     });
 
     it('fills defaults, and validates the body, the plan and the id', async () => {
