@@ -530,7 +530,7 @@ function restorePointAlerts({ t, G, alert, gated }: RuleContext): AlertRule[] {
       for: t.logBackupDisabledFor,
       labels: { severity: 'warning' },
       summary: 'Log backup is off on a running DBS backup plan',
-      description: `Log backup (EnableBackupLog) of running ${WHERE} has been off for over ${t.logBackupDisabledFor}: only its full backups can be restored, no moment between them. If that is intended, declare it in the exporter's configuration (dbs_backup_plan_log_backup_off_intended 1).`,
+      description: `Log backup (EnableBackupLog) of running ${WHERE} has been off for over ${t.logBackupDisabledFor}: only its full backups can be restored, no moment between them. If that is intended, declare it in the exporter's configuration (expectations: log_backup_off: intended).`,
     }),
   ];
 }

@@ -128,7 +128,7 @@ const fulls = () => dailyFulls(-12, -1, { at: 17 * H });
       'dbsr22young4blog (7d): created 2 days ago, never drilled. dbsr23optout4dw: no max age, never drilled.',
       `dbsr27due4pay (7d): its last drill ended 7d before ${hm(O + 30)}, while polls fail: the page waits for a working poll.`,
       `dbsr24slow4erp (RTO 1h): yesterday's drill took 2h; the next, ${hm(100)}-${hm(130)}, 30m. dbsr25fast4shop (RTO 1h): 30m. dbsr26nocfg4hr: no RTO, 2h.`,
-      `Exporter restart at ${hm(R)} (its 72h lookback no longer sees the 7-day-old drills), rollout at ${hm(P)}, polls fail ${hm(O)}-${hm(OE)};`,
+      `Exporter restart at ${hm(R)} (its restore-task lookback, 72h here, shorter than the 35d default, no longer sees the 7-day-old drills), rollout at ${hm(P)}, polls fail ${hm(O)}-${hm(OE)};`,
       'DescribeRestoreTaskList runs every 5 minutes and at once after a failed poll.',
     ],
     step: 1, minutes: END,

@@ -113,7 +113,7 @@ const tests = [];
     comment: [
       'dbsw6gap4pay: the log chain breaks after the log backup ending 00:40; a full 01:20-01:40 starts a new continuous range: a 1h gap ending at',
       '01:40 (seen at the 01:45 range poll). dbsw7oldgap4crm: a 1h gap that ended 2 days ago. dbsw8restore4crm: a restore fails at 00:30,',
-      `one succeeds at ${hm(260)}. dbsw9restore4erp: a restore failed 4 days ago (the exporter restarted at ${hm(R)} reads 72h back), the next`,
+      `one succeeds at ${hm(260)}. dbsw9restore4erp: a restore failed 4 days ago (the exporter restarted at ${hm(R)} reads 72h back here), the next`,
       `succeeds at ${hm(760)}. dbswapause4hr: paused, its newest restore failed 2 days ago. dbswbok4shop: a restore failed 2 days ago, one succeeded since.`,
       `Restart at ${hm(R)} (one failed scrape), rollout at ${hm(P)} (one scrape of overlap), polls of every plan fail ${hm(O)}-${hm(OE)}.`,
     ],
