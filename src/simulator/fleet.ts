@@ -262,16 +262,15 @@ export class Fleet {
     const found: WireRestoreTaskDetail[] = [];
     for (const state of this.plans.values()) {
       if (state.restores.tasks.length === 0 && state.restores.drills.length === 0) continue;
-      for (const task of this.tasksOf(state, filter)) if (wanted.has(task.RestoreTaskId)) found.push(task);
+      found.push(...this.tasksOf(state, filter, (task) => wanted.has(task.id)));
     }
     return found.sort(byCreatedDescending);
   }
 
   /* ---------------------------------- internals ---------------------------------- */
 
-  private tasksOf(state: PlanState, filter: RestoreTaskFilter): WireRestoreTaskDetail[] {
-    const now = this.clock.now();
-    const tasks = restoreTasksOf(state.plan.id, state.plan.seed, state.restores, filter, now);
+  private tasksOf(state: PlanState, filter: RestoreTaskFilter, wanted: (task: RestoreTask) => boolean = () => true): WireRestoreTaskDetail[] {
+    const tasks = restoreTasksOf(state.plan.id, state.plan.seed, state.restores, filter, this.clock.now()).filter(wanted);
     return tasks.map((task) => this.renderTask(state, task)).filter((t): t is WireRestoreTaskDetail => t !== undefined);
   }
 
