@@ -69,6 +69,8 @@ beforeAll(async () => {
   healthyPlan(prod, 'dbsfail', 'reports');
   healthyPlan(prod, 'dbspause', 'legacy');
   healthyPlan(other, 'dbsother', 'staging-db');
+  // A restore drill that succeeded (no expectation opts the plan into drill alerts): the drill panel has data.
+  prod.fleet.addRestoreTask('dbsorders', { name: 'drill-weekly', createdAt: Date.now() - 3 * 60 * MIN, durationMs: 40 * MIN, outcome: 'finish' });
 
   const config = simulatorConfig({ prod, other }, [
     'collection: { interval: 1s, lookback: 2h, max_staleness: 10m }',

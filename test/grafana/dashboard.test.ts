@@ -199,7 +199,7 @@ describe('Grafana dashboard config/grafana/dbs-exporter.json', () => {
       for (let i = 0; i < members.length; i++)
         for (let j = i + 1; j < members.length; j++) expect(overlap(members[i]!, members[j]!), `"${members[i]!.title}" overlaps "${members[j]!.title}"`).toBe(false);
     }
-    expect(rows.map((r) => r.title)).toEqual(['Fleet overview', 'Per-plan drill-down ($backup_plan_id)', 'Exporter health']);
+    expect(rows.map((r) => r.title)).toEqual(['Fleet overview', 'Restore: to when, with which gaps, and the last drill', 'Per-plan drill-down ($backup_plan_id)', 'Exporter health']);
   });
 
   it('only queries metric names the exporter exposes (and only PromQL functions)', () => {
