@@ -1,7 +1,8 @@
 /**
  * The benchmark harness: `npm run bench -- [--plans 100,1000] [--quick] [--sections scrape,poll]`.
  * For each fleet size it measures the scrape path, the poll path, memory over many cycles and
- * start-up to ready, each against the in-repo simulator, and writes bench/results/latest.json
+ * start-up to ready, and DBS calls per hour before and after the restore sources (cost), each
+ * against the in-repo simulator, and writes bench/results/latest.json
  * and latest.md (also printed). Every server, child process and simulator is closed at the end.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -12,17 +13,18 @@ import { parseArgs } from 'node:util';
 import { describeMachine, srcHash } from './harness/machine.js';
 import { RESULTS_DIR, TMP_DIR, closeAll, useRuntime } from './harness/processes.js';
 import { type BenchResults, type BenchSettings, type FleetResult, renderMarkdown } from './harness/report.js';
+import { benchCost } from './sections/cost.js';
 import { benchMemory } from './sections/memory.js';
 import { benchPoll } from './sections/poll.js';
 import { benchScrape } from './sections/scrape.js';
 import { benchStartup } from './sections/startup.js';
 
-const SECTIONS = ['scrape', 'poll', 'memory', 'startup'] as const;
+const SECTIONS = ['scrape', 'poll', 'memory', 'startup', 'cost'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const USAGE = `usage: npm run bench -- [options]
   --plans <n,n,…>        fleet sizes (default 100,1000,5000; with --quick 100)
-  --quick                short smoke run: 1 s per load cell, 20 memory retention cycles, 3 in-service
+  --quick                short smoke run: 1 s per load cell, 20 memory retention cycles, 3 in-service, 15 cost minutes
   --sections <s,s,…>     any of ${SECTIONS.join(',')} (default all)
   --duration <s>         seconds of load per scrape cell (default 5; quick 1)
   --repeats <n>          runs of each in-memory and exporter scrape cell, interleaved; the median p99 is reported (default 1)
@@ -31,6 +33,8 @@ const USAGE = `usage: npm run bench -- [options]
   --merge                keep the fleet sizes and sections of the previous latest.json that this run does not measure
   --cell-cap <s>         hard stop of one load cell that waits for slow answers (default 120; quick 15)
   --memory-budget <s>    wall-time cap of the memory section per fleet size (default 480; quick 60)
+  --cost-minutes <n>     simulated minutes of steady 60 s cycles in the cost section, per run (default 60; quick 15; a multiple of 15, so both restore intervals divide it); under 60, per-hour figures are extrapolated and say so
+  --cost-budget <s>      wall-time cap of each cost run (before, after) per fleet size: it stops after a multiple of 15 steady cycles when the next 15 would overrun it, and the hour is extrapolated, labelled (default 1800; quick 120)
   --runtime <r>          compiled (default: tsc output on plain node, as the image runs) or tsx
 `;
 
@@ -53,6 +57,8 @@ function settingsFrom(argv: string[]): BenchSettings {
       'service-cycles': { type: 'string' },
       'memory-budget': { type: 'string' },
       'cell-cap': { type: 'string' },
+      'cost-minutes': { type: 'string' },
+      'cost-budget': { type: 'string' },
       merge: { type: 'boolean', default: false },
       runtime: { type: 'string', default: 'compiled' },
       help: { type: 'boolean', default: false },
@@ -81,6 +87,8 @@ function settingsFrom(argv: string[]): BenchSettings {
     cycles: one('--cycles', values.cycles, quick ? 20 : 200),
     serviceCycles: one('--service-cycles', values['service-cycles'], quick ? 3 : 10),
     memoryBudgetS: one('--memory-budget', values['memory-budget'], quick ? 60 : 480),
+    costMinutes: one('--cost-minutes', values['cost-minutes'], quick ? 15 : 60),
+    costBudgetS: one('--cost-budget', values['cost-budget'], quick ? 120 : 1800),
     runtime: values.runtime,
   };
 }
@@ -100,6 +108,9 @@ async function runSection(section: Section, plans: number, settings: BenchSettin
       return;
     case 'startup':
       fleet.startup = await benchStartup({ plans, log });
+      return;
+    case 'cost':
+      fleet.cost = await benchCost({ plans, steadyMinutes: settings.costMinutes ?? 60, budgetS: settings.costBudgetS ?? 1800, log });
       return;
   }
 }

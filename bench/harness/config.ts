@@ -16,11 +16,13 @@ export interface ApiLimits {
   maxConcurrency: number;
 }
 
-export function exporterConfigYaml(options: { endpoint: string; interval: string; limits: ApiLimits }): string {
+/** `collection` lines beyond the interval (each indented under `collection:`), e.g. `restore_ranges: { enabled: false }`. */
+export function exporterConfigYaml(options: { endpoint: string; interval: string; limits: ApiLimits; collection?: readonly string[] }): string {
   const { limits } = options;
   return [
     'collection:',
     `  interval: ${options.interval}`,
+    ...(options.collection ?? []).map((line) => `  ${line}`),
     'targets:',
     '  - name: bench',
     '    region: cn-hangzhou',

@@ -1,4 +1,5 @@
 /** The results as short Markdown tables, one per section. */
+import { type CostResult, type CostRun, NEW_ACTIONS } from '../sections/cost.js';
 import type { MemoryResult } from '../sections/memory.js';
 import type { PollResult } from '../sections/poll.js';
 import { SCRAPE_SERVERS, type ScrapeResult, type ScrapeRun } from '../sections/scrape.js';
@@ -22,6 +23,10 @@ export interface BenchSettings {
   /** Steady cycles of each in-service memory run (absent in results from before it existed). */
   serviceCycles?: number;
   memoryBudgetS: number;
+  /** Simulated minutes of steady cycles per cost run (absent in results from before the section existed). */
+  costMinutes?: number;
+  /** Wall-time cap of each cost run (s). */
+  costBudgetS?: number;
   /** How measured processes ran (absent in results from before the option existed: tsx). */
   runtime?: 'compiled' | 'tsx';
 }
@@ -32,6 +37,7 @@ export interface FleetResult {
   poll?: PollResult;
   memory?: MemoryResult;
   startup?: StartupResult;
+  cost?: CostResult;
   /** Section → error message, when a section failed (the others still ran). */
   errors: Record<string, string>;
   /** Section → wall seconds. */
@@ -327,6 +333,112 @@ function startupSection(fleets: FleetResult[]): string {
   ].join('\n');
 }
 
+/** Backup actions first, then the actions the restore sources added, then anything else. */
+const ACTION_ORDER = ['DescribeBackupPlanList', 'DescribeFullBackupList', 'DescribeIncrementBackupList', ...Object.keys(NEW_ACTIONS)];
+const actionRank = (name: string) => (ACTION_ORDER.includes(name) ? ACTION_ORDER.indexOf(name) : ACTION_ORDER.length);
+
+/** after ÷ before of two counts: '–' when both are 0, "new" when only after calls it. */
+function costRatio(after: number, before: number): string {
+  if (before === 0) return after === 0 ? '–' : 'new';
+  return `× ${num(after / before, 3)}`;
+}
+
+/** The issue's bound for one new action over the measured steady cycles: plans × (seconds ÷ interval) + pages beyond the first. */
+export function newActionBound(cost: CostResult, action: string, run: CostRun): { allowed: number; measured: number; within: boolean } | undefined {
+  const intervalS = cost.newActionIntervalS[action];
+  if (intervalS === undefined) return undefined;
+  const a = run.actions[action];
+  const measured = a?.steady ?? 0;
+  const allowed = cost.plans * ((run.steadyCycles * cost.collectionIntervalS) / intervalS) + (a?.steadyExtraPages ?? 0);
+  return { allowed, measured, within: measured <= allowed };
+}
+
+function costSection(fleets: FleetResult[]): string {
+  const costs = fleets.flatMap((f) => (f.cost ? [f.cost] : []));
+  if (costs.length === 0) return '';
+  const out = [
+    '## 5. DBS calls per hour, before and after the restore sources',
+    '',
+    'The exporter (createExporter, in a child) and the simulator on manual clocks moved 60 s together per cycle, collection interval 60 s: ' +
+      'the first (lookback) cycle, then steady cycles for the simulated minutes said per fleet size (60 = one hour; fewer = measured and scaled to an hour, labelled *extrapolated*). ' +
+      'Calls counted per action by the simulator\'s request log; no latency fault; rate limit at the schema\'s maximum. ' +
+      '**before**: `restore_ranges` and `restore_tasks` `enabled: false` (the exporter\'s cost before those sources existed); **after**: the defaults. ' +
+      'Bound (checked here, not asserted): each new action ≤ plans × (3600 ÷ its interval) + one call per page beyond the first, per hour.',
+    '',
+  ];
+  const rows: Array<Array<string | number>> = [];
+  const runRows: Array<Array<string | number>> = [];
+  for (const c of costs) {
+    const before = c.runs.find((r) => r.label === 'before');
+    const after = c.runs.find((r) => r.label === 'after');
+    // Per hour: × 3600 ÷ the steady seconds each run measured (1 when it ran the hour).
+    const hourly = (r: CostRun | undefined) => (r ? 3600 / (r.steadyCycles * c.collectionIntervalS) : Number.NaN);
+    const spans = [...new Set(c.runs.map((r) => r.steadyCycles * c.collectionIntervalS))];
+    const span = spans.map((seconds) => (seconds === 3600 ? '1 h measured' : `*extrapolated*: ${num(seconds / 60, 0)} min measured × ${num(3600 / seconds, 2)}`)).join(' / ');
+    const names = [...new Set(c.runs.flatMap((r) => Object.keys(r.actions)))].sort((a, b) => actionRank(a) - actionRank(b) || a.localeCompare(b));
+    const pair = (f: (r: CostRun) => string) => `${before ? f(before) : '–'} / ${after ? f(after) : '–'}`;
+    for (const name of names) {
+      const steady = (r: CostRun | undefined) => (r?.actions[name]?.steady ?? 0) * hourly(r);
+      const bound = after ? newActionBound(c, name, after) : undefined;
+      rows.push([
+        int(c.plans),
+        name,
+        pair((r) => int(r.actions[name]?.firstCycle ?? 0)),
+        pair((r) => int(steady(r))),
+        pair((r) => num(steady(r) / c.plans, 3)),
+        costRatio(steady(after), steady(before)),
+        pair((r) => int((r.actions[name]?.steadyExtraPages ?? 0) * hourly(r))),
+        bound
+          ? `${bound.within ? '✓' : '**✗ over**'} ${int(bound.measured * hourly(after))} ≤ ${int(c.plans)} × ${num(3600 / c.newActionIntervalS[name]!, 0)} + ${int((after?.actions[name]?.steadyExtraPages ?? 0) * hourly(after))} = ${int(bound.allowed * hourly(after))} (interval ${num(c.newActionIntervalS[name]! / 60, 0)} min)`
+          : '',
+        '',
+      ]);
+    }
+    const total = (r: CostRun | undefined) => (r?.steadyCalls ?? 0) * hourly(r);
+    rows.push([
+      int(c.plans),
+      '**all actions**',
+      pair((r) => int(r.firstCycleCalls)),
+      pair((r) => `**${int(total(r))}**`),
+      pair((r) => num(total(r) / c.plans, 3)),
+      `**${costRatio(total(after), total(before))}**`,
+      pair((r) => int(Object.values(r.actions).reduce((n, a) => n + a.steadyExtraPages, 0) * hourly(r))),
+      '',
+      span,
+    ]);
+    for (const r of c.runs) {
+      runRows.push([
+        int(c.plans),
+        r.label,
+        r.collection.length > 0 ? r.collection.map((line) => `\`${line}\``).join(' ') : 'defaults',
+        `${r.steadyCycles} (${num((r.steadyCycles * c.collectionIntervalS) / 60, 0)} simulated min)`,
+        num(r.firstCycleWallS, 1),
+        `${num(r.steadyCycleMeanWallS, 2)} / ${num(r.steadyCycleMaxWallS, 2)}`,
+        num(r.wallS, 0),
+        `${r.failedPolls} / ${r.non200}`,
+        Object.keys(NEW_ACTIONS)
+          .map((name) => {
+            const a = r.actions[name];
+            return a ? `${name.replace('DescribeRestore', '')}: ${a.steadyCyclesCalled} cycles, ${a.steadyPerCycleMin}–${a.steadyPerCycleMax} per cycle` : `${name.replace('DescribeRestore', '')}: never`;
+          })
+          .join('; '),
+        [r.cut ?? '', r.logOverflow ? 'request log overflowed: pages beyond the first undercounted' : '', ...r.errors].filter(Boolean).join('; '),
+      ]);
+    }
+  }
+  out.push(
+    table(
+      ['plans', 'action', 'first cycle: before / after', 'per steady hour: before / after', 'per plan per hour: before / after', 'after ÷ before (per hour)', 'pages beyond the first per hour: before / after', 'bound, per hour (new actions, after)', 'steady span'],
+      rows,
+    ),
+    '',
+    'The runs (wall times on this machine: they depend on CPU contention, the call counts do not).',
+    '',
+    table(['plans', 'run', 'collection settings', 'steady cycles', 'first cycle s', 'steady cycle s mean / max', 'run wall s', 'failed polls / non-200', 'new actions in steady cycles', 'note'], runRows),
+  );
+  return out.join('\n');
+}
+
 function wallSection(fleets: FleetResult[], sections: string[]): string {
   const cell = (f: FleetResult, s: string) => {
     const load = f.loadAverage[s];
@@ -374,7 +486,7 @@ export function renderMarkdown(results: BenchResults): string {
     head.push('', `**Warning:** the 1-minute load average reached ${num(maxLoad, 1)} on ${m.cores} cores: other processes competed for the CPU, so absolute values (and, less so, ratios) are skewed.`);
   }
   const header = head.join('\n');
-  return [header, scrapeSection(results.fleets, s), pollSection(results.fleets), memorySection(results.fleets), startupSection(results.fleets), wallSection(results.fleets, s.sections)]
+  return [header, scrapeSection(results.fleets, s), pollSection(results.fleets), memorySection(results.fleets), startupSection(results.fleets), costSection(results.fleets), wallSection(results.fleets, s.sections)]
     .filter((part) => part !== '')
     .join('\n\n')
     .concat('\n');
