@@ -95,6 +95,7 @@ let prometheus: PrometheusServer;
 let current: Replica;
 const replicas: Replica[] = [];
 let runStart: number;
+/** When each step began (Unix s), for the whole-run check's failure message. */
 const marks: Record<string, number> = {};
 
 /** Daily fulls (the last ended hours ago, none due during the test) and a log backup every 4 s. */
@@ -388,13 +389,6 @@ describe('restore alerts through a real Prometheus', () => {
       const holes = steps.slice(1).flatMap((t, i) => (t - steps[i]! !== 1 ? [`${steps[i]! - from}..${t - from}`] : []));
       return `${key(series.metric)}: ${holes.length === 0 ? 'one stretch' : `${holes.length + 1} stretches (from +${steps[0]! - from}s, holes at +${holes.join(', +')}s; marks ${JSON.stringify(Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, Math.round(v - from)])))})`}`;
     });
-    if (process.env.DEBUG_RESTORE_E2E) {
-      for (const q of ['ALERTS{backup_plan_id="dbsdrill"}', 'dbs:restore_drill_last_success_duration_seconds{backup_plan_id="dbsdrill"}', 'dbs:restore_drill_rto_seconds{backup_plan_id="dbsdrill"}', 'dbs:restore_plan_running:bridged{backup_plan_id="dbsdrill"}', 'dbs_restore_drill_last_success_duration_seconds{backup_plan_id="dbsdrill"}', 'dbs_restore_drill_rto_seconds{backup_plan_id="dbsdrill"}', 'dbs_backup_plan_status{backup_plan_id="dbsdrill",status="running"}']) {
-        const r = await prometheus.queryRange(q, from, Math.ceil(nowSeconds()), 1);
-        for (const series of r.data?.result ?? []) console.log(q, JSON.stringify(series.metric), series.values.map(([t, v]) => `${t - from}:${v}`).join(' '));
-      }
-      console.log('marks', JSON.stringify(Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, v - from]))));
-    }
     expect(sorted(stretches)).toEqual(sorted([OVERDUE, SLOW, FAILED, LOG_OFF, RPO, GAP_RPO, GAP_LOGOFF].map((k) => `${k}: one stretch`)));
     // Not even pending: dbsok, log backup off as intended, drills without expectations.
     expect(await alertsSince(`backup_plan_id=~"${QUIET.join('|')}"`, from)).toEqual([]);
