@@ -1,13 +1,23 @@
 /**
  * What the demo fleet holds and which of the shipped alerts each plan raises, and when: read from
- * the scenario the simulator builds (src/simulator/scenario.ts) and the rules' thresholds
- * (src/rules/rules.ts), so the text cannot drift from either. Shown in the startup banner and on
- * the landing page.
+ * the scenario the simulator builds (src/simulator/scenario.ts), what the simulator will answer
+ * about it (its restorable ranges and restore tasks, through the simulator's and the collector's
+ * own pure functions), the demo's configuration (its expectations) and the rules' thresholds
+ * (src/rules/rules.ts), so the text cannot drift from any of them. Shown in the startup banner and
+ * on the landing page.
  */
+import { type RestorableRange, type RestoreRanges, summariseRanges } from '../collector/sources/restore-ranges.js';
+import { type RestoreTasks, mergeRestoreTasks, observeRestoreTask } from '../collector/sources/restore-tasks.js';
 import { fullBackupIntervalSeconds } from '../collector/status.js';
+import { type PlanExpectations, type ResolvedConfig, expectationsFor } from '../config/index.js';
 import { formatDuration, parseDuration } from '../config/duration.js';
+import { restoreTaskDetailSchema } from '../dbs/schemas.js';
 import type { RuleThresholds } from '../rules/rules.js';
-import { EVERY_DAY, type BackupKind } from '../simulator/model.js';
+import { collectSets, completedLogs } from '../simulator/backup-sets.js';
+import { DAY, EVERY_DAY, MINUTE, type BackupKind } from '../simulator/model.js';
+import type { PlanState } from '../simulator/plan-state.js';
+import { clipToWindow, restorableTime } from '../simulator/restore.js';
+import { restoreTaskAt, restoreTasksOf } from '../simulator/restore-tasks.js';
 import type { PlanSeed } from '../simulator/scenario.js';
 
 export interface DemoScenario {
@@ -15,8 +25,11 @@ export interface DemoScenario {
   plans: readonly PlanSeed[];
   /** The instant the fleet was built around (its startTime), epoch ms. */
   now: number;
-  /** The exporter's collection.lookback: how much of a plan's history it reads, ms. */
-  lookbackMs: number;
+  /**
+   * The exporter's configuration: its collection.lookback (how much of a plan's history it reads),
+   * its restore settings, and its expectations (which plans are opted into which restore alerts).
+   */
+  config: Pick<ResolvedConfig, 'collection' | 'expectations' | 'targets'>;
 }
 
 /** An alert of src/rules/rules.ts, and how long after Prometheus first scrapes the demo it fires. */
@@ -24,6 +37,8 @@ export interface PromisedAlert {
   alert: string;
   backupType?: BackupKind;
   afterSeconds: number;
+  /** When the alert lets go again by itself (it only holds for a while after its cause), seconds after the first scrape. */
+  endsAfterSeconds?: number;
 }
 
 /** Something the demo's DBS shows about a plan, each with the alerts it raises. */
@@ -32,7 +47,15 @@ export type PlanFinding =
   | { kind: 'full-backups-fail'; error?: string; alerts: PromisedAlert[] }
   | { kind: 'log-backups-fail'; outcome: string; alerts: PromisedAlert[] }
   | { kind: 'log-backup-stuck'; backupSetId: string; sinceMs: number; sizeBytes: number; alerts: PromisedAlert[] }
-  | { kind: 'log-backups-off'; alerts: PromisedAlert[] };
+  | { kind: 'log-backups-off'; intended: boolean; alerts: PromisedAlert[] }
+  /** Two continuous restorable ranges with no point-in-time restore between them (the newest such hole). */
+  | { kind: 'restore-gap'; startMs: number; endMs: number; alerts: PromisedAlert[] }
+  /** The newest moment a point-in-time restore reaches stands still (or no continuous range: `atLeast`), and is or gets too old. */
+  | { kind: 'recovery-point-old'; pointMs: number; atLeast: boolean; alerts: PromisedAlert[] }
+  | { kind: 'restore-failed'; atMs: number; error?: string; succeededMs?: number; alerts: PromisedAlert[] }
+  | { kind: 'restore-running'; sinceMs: number; alerts: PromisedAlert[] }
+  /** Restore drills (tasks named like the drill pattern), and what the expectations ask of them. */
+  | { kind: 'restore-drills'; lastSuccessMs?: number; durationMs?: number; maxAgeMs?: number; rtoMs?: number; alerts: PromisedAlert[] };
 
 export interface PlanGuide {
   id: string;
@@ -52,7 +75,7 @@ export interface DemoGuide {
 }
 
 /** Beyond this many plans the guide groups plans alike instead of one line each. */
-const PLAN_LINES = 12;
+const PLAN_LINES = 16;
 
 /** Statuses the rules leave alone: running, and wait (bought, never configured). */
 const QUIET_STATUSES = new Set(['running', 'wait']);
@@ -75,19 +98,32 @@ function describeSchedule(seed: PlanSeed): string {
 function findingsOf(seed: PlanSeed, scenario: DemoScenario, t: RuleThresholds): PlanFinding[] {
   const { plan } = seed;
   const now = scenario.now;
+  const { collection, expectations, targets } = scenario.config;
+  const account = targets[0]?.name ?? 'demo';
   const seen: SeenPlan = {
     seed,
     now,
     // Since when the exporter sees a plan's history: its lookback, or the plan's creation.
-    visibleMs: now - Math.max(plan.createdAt, now - scenario.lookbackMs),
+    visibleMs: now - Math.max(plan.createdAt, now - collection.lookback),
     running: plan.status === 'running',
+    expects: expectationsFor(expectations, account, { id: plan.id, name: plan.name, status: plan.status, instanceType: plan.sourceEndpointInstanceType }) ?? {},
+    drillPattern: new RegExp(collection.restore_tasks.drill_name_regex, 'i'),
   };
   const findings: PlanFinding[] = [];
   if (!seen.running) findings.push(notRunningFinding(seen, t));
   if (plan.full.outcome === 'failed') findings.push(fullBackupsFailFinding(seen, t));
   if (plan.incremental?.outcome === 'UNCOMPLETED') findings.push(logBackupsFailFinding(seen, plan.incremental.outcome, t));
-  findings.push(...stuckLogBackupFindings(seen, t));
-  if (plan.incremental === undefined) findings.push({ kind: 'log-backups-off', alerts: [] });
+  const stuck = stuckLogBackupFindings(seen, t);
+  findings.push(...stuck);
+  if (plan.incremental === undefined) findings.push(logBackupsOffFinding(seen, t));
+  if (collection.restore_ranges.enabled) {
+    const ranges = restoreRangesAt(seen, collection.restore_ranges.window);
+    findings.push(...restoreGapFindings(ranges, now, t));
+    // The recovery point only stands still when log backups stop: stuck, failing, or no longer scheduled.
+    const logsStopped = stuck.length > 0 || plan.incremental?.outcome === 'UNCOMPLETED' || seed.windows.incremental.every((w) => Number.isFinite(w.to));
+    findings.push(...recoveryPointFindings(seen, ranges, logsStopped, t));
+  }
+  if (collection.restore_tasks.enabled) findings.push(...restoreTaskFindings(seen, restoreTasksAt(seen, collection.restore_tasks.lookback), t));
   return findings;
 }
 
@@ -98,6 +134,9 @@ interface SeenPlan {
   /** How much of the plan's history the exporter sees, ms. */
   visibleMs: number;
   running: boolean;
+  /** What the demo's configuration declares about the plan (`expectations:`). */
+  expects: PlanExpectations;
+  drillPattern: RegExp;
 }
 
 /** The rules page job failures, lag and stalls of running plans only (a paused plan's are expected). */
@@ -164,8 +203,127 @@ function stuckLogBackupFindings(seen: SeenPlan, t: RuleThresholds): PlanFinding[
     });
 }
 
+/** Log backup off: DBSLogBackupDisabled after its `for:` on a running plan, unless the configuration says it is intended. */
+function logBackupsOffFinding(seen: SeenPlan, t: RuleThresholds): PlanFinding {
+  const intended = seen.expects.logBackupOffIntended === true;
+  return {
+    kind: 'log-backups-off',
+    intended,
+    alerts: seen.running && !intended ? [{ alert: 'DBSLogBackupDisabled', afterSeconds: seconds(parseDuration(t.logBackupDisabledFor)) }] : [],
+  };
+}
+
+/** The simulator's record of a plan, as its Fleet holds it (src/simulator/fleet.ts). */
+function stateOf(seed: PlanSeed): PlanState {
+  return { plan: seed.plan, schedule: seed.schedule, windows: seed.windows, addedFull: [], addedIncrement: seed.increments, restores: seed.restores };
+}
+
+/** The Fleet's default: a full scheduled within this long is listed as 'schedule'. */
+const SCHEDULE_LOOKAHEAD_MS = 10 * MINUTE;
+
+/**
+ * What the exporter's first DescribeRestoreRangeInfo read says: the simulator's ranges over the
+ * plan's retention window (the collector's window), summarised by the collector's own function.
+ */
+function restoreRangesAt({ seed, now }: SeenPlan, fallbackWindowMs: number): RestoreRanges {
+  const state = stateOf(seed);
+  const window = { beginMs: now - (seed.plan.retentionDays > 0 ? seed.plan.retentionDays * DAY : fallbackWindowMs), endMs: now };
+  const fulls = collectSets(state, 'full', {}, now, SCHEDULE_LOOKAHEAD_MS);
+  const logs = completedLogs(state, now, SCHEDULE_LOOKAHEAD_MS);
+  const ranges = clipToWindow(restorableTime(seed.plan, fulls, logs), { begin: window.beginMs, end: now }).map(
+    (r): RestorableRange => ({
+      type: r.RangeType === 'range' || r.RangeType === 'point' ? r.RangeType : 'unknown',
+      beginMs: Number(r.BeginTimestampForRestore),
+      endMs: Number(r.EndTimestampForRestore),
+    }),
+  );
+  return summariseRanges(ranges, window);
+}
+
+/** A hole in point-in-time restore: DBSRestoreGap at once, for as long as the gap ended less than its threshold ago. */
+function restoreGapFindings(ranges: RestoreRanges, now: number, t: RuleThresholds): PlanFinding[] {
+  const gap = ranges.newestGap;
+  if (!gap) return [];
+  const leftSeconds = Math.floor(t.restoreGapRecentSeconds - (now - gap.endMs) / 1000);
+  return [{ kind: 'restore-gap', startMs: gap.startMs, endMs: gap.endMs, alerts: leftSeconds > 0 ? [{ alert: 'DBSRestoreGap', afterSeconds: 0, endsAfterSeconds: leftSeconds }] : [] }];
+}
+
+/**
+ * The recovery point of a running plan with log backup on: DBSRecoveryPointTooOld once its age
+ * passes the threshold. A moving one (log backups completing) never gets there; one that stands
+ * still does, at once or later. Without any continuous range but with restorable points, the rules
+ * count its age from the window asked about or the plan's creation.
+ */
+function recoveryPointFindings(seen: SeenPlan, ranges: RestoreRanges, logsStopped: boolean, t: RuleThresholds): PlanFinding[] {
+  const { plan } = seen.seed;
+  if (!seen.running || plan.incremental === undefined) return [];
+  const atLeast = ranges.recoveryPointMs === undefined;
+  const pointMs = ranges.recoveryPointMs ?? (ranges.continuousRanges === 0 && ranges.pointRanges > 0 ? Math.max(ranges.windowStartMs, plan.createdAt) : undefined);
+  if (pointMs === undefined) return [];
+  const leftSeconds = t.recoveryPointMaxAgeSeconds - Math.floor((seen.now - pointMs) / 1000);
+  if (leftSeconds > 0 && !logsStopped && !atLeast) return [];
+  return [{ kind: 'recovery-point-old', pointMs, atLeast, alerts: [{ alert: 'DBSRecoveryPointTooOld', afterSeconds: Math.max(0, leftSeconds) }] }];
+}
+
+/** What the exporter's first DescribeRestoreTaskList read says: the simulator's tasks, merged by the collector's own function. */
+function restoreTasksAt({ seed, now, drillPattern }: SeenPlan, lookbackMs: number): RestoreTasks {
+  const { plan } = seed;
+  const fetchStartMs = now - lookbackMs;
+  const listed = restoreTasksOf(plan.id, plan.seed, seed.restores, { startTimestamp: fetchStartMs }, now)
+    .map((task) => restoreTaskAt(task, plan.id, now))
+    .filter((detail) => detail !== undefined)
+    .map((detail) => observeRestoreTask(restoreTaskDetailSchema.parse(detail), drillPattern));
+  return mergeRestoreTasks(undefined, listed, { nowMs: now, fetchStartMs, lookbackMs });
+}
+
+/** Failed and running restores, and drills against the plan's expectations. */
+function restoreTaskFindings(seen: SeenPlan, tasks: RestoreTasks, t: RuleThresholds): PlanFinding[] {
+  const { now } = seen;
+  const findings: PlanFinding[] = [];
+  const { lastFailure, lastSuccess } = tasks;
+  if (lastFailure) {
+    const succeededSince = lastSuccess !== undefined && lastSuccess.atMs >= lastFailure.atMs;
+    // DBSRestoreFailed: within its window after the failure; after it, while no restore of the running plan has succeeded since.
+    const leftSeconds = Math.floor(t.restoreFailedWindowSeconds - (now - lastFailure.atMs) / 1000);
+    const holds = seen.running && !succeededSince;
+    const alerts: PromisedAlert[] = holds || leftSeconds > 0 ? [{ alert: 'DBSRestoreFailed', afterSeconds: 0, ...(holds ? {} : { endsAfterSeconds: leftSeconds }) }] : [];
+    const failed = [...tasks.tasks.values()].find((task) => task.id === lastFailure.taskId);
+    const error = failed && seen.seed.restores.tasks.find((task) => task.id === failed.id)?.errMessage;
+    findings.push({ kind: 'restore-failed', atMs: lastFailure.atMs, ...(error ? { error } : {}), ...(succeededSince ? { succeededMs: lastSuccess.atMs } : {}), alerts });
+  }
+  const running = [...tasks.tasks.values()].filter((task) => task.state === 'running' && task.createdMs !== undefined);
+  if (running.length > 0) findings.push({ kind: 'restore-running', sinceMs: Math.min(...running.map((task) => task.createdMs!)), alerts: [] });
+  const { restoreDrillMaxAgeMs: maxAgeMs, restoreDrillRtoMs: rtoMs } = seen.expects;
+  const drill = tasks.drillLastSuccess;
+  if (drill === undefined && maxAgeMs === undefined && rtoMs === undefined) return findings;
+  const alerts: PromisedAlert[] = [];
+  if (seen.running && maxAgeMs !== undefined) {
+    // Never drilled: counted from the plan's creation. Overdue later only if no drill succeeds before then.
+    const dueMs = (drill?.atMs ?? seen.seed.plan.createdAt) + maxAgeMs;
+    if (dueMs <= now || !drillSucceedsBetween(seen, now, dueMs)) alerts.push({ alert: 'DBSRestoreDrillOverdue', afterSeconds: Math.max(0, Math.ceil((dueMs - now) / 1000)) });
+  }
+  if (seen.running && rtoMs !== undefined && drill?.durationMs !== undefined && drill.durationMs > rtoMs) alerts.push({ alert: 'DBSRestoreDrillSlow', afterSeconds: 0 });
+  findings.push({
+    kind: 'restore-drills',
+    ...(drill ? { lastSuccessMs: drill.atMs, ...(drill.durationMs !== undefined ? { durationMs: drill.durationMs } : {}) } : {}),
+    ...(maxAgeMs !== undefined ? { maxAgeMs } : {}),
+    ...(rtoMs !== undefined ? { rtoMs } : {}),
+    alerts,
+  });
+  return findings;
+}
+
+/** Whether the simulator's schedule has a drill succeed after `from` and before `to`. */
+function drillSucceedsBetween({ seed, drillPattern }: SeenPlan, from: number, to: number): boolean {
+  const { plan } = seed;
+  return restoreTasksOf(plan.id, plan.seed, seed.restores, { startTimestamp: from - DAY }, to).some(
+    (task) => drillPattern.test(task.name) && task.outcome === 'finish' && task.createdAt + task.durationMs > from && task.createdAt + task.durationMs < to,
+  );
+}
+
 function describeFinding(finding: PlanFinding, now: number): string {
-  const ago = (ms: number) => `${formatDuration(Math.max(0, Math.round((now - ms) / 60_000)) * 60_000)} ago`;
+  const minutes = (ms: number) => formatDuration(Math.max(0, Math.round(ms / 60_000)) * 60_000) || '0m';
+  const ago = (ms: number) => `${minutes(now - ms)} ago`;
   switch (finding.kind) {
     case 'not-running':
       return `status ${finding.status}${finding.sinceMs === undefined ? '' : ` since ${ago(finding.sinceMs)}`}`;
@@ -176,7 +334,22 @@ function describeFinding(finding: PlanFinding, now: number): string {
     case 'log-backup-stuck':
       return `a log backup started ${ago(finding.sinceMs)} is stuck at ${formatBytes(finding.sizeBytes)}, and none has started since`;
     case 'log-backups-off':
-      return 'log backups off';
+      return finding.intended ? 'log backups off, declared intended (expectations: log_backup_off: intended)' : 'log backups off';
+    case 'restore-gap':
+      return `point-in-time restore has a ${minutes(finding.endMs - finding.startMs)} gap, ending ${ago(finding.endMs)}${finding.alerts.length === 0 ? ' (past the window DBSRestoreGap pages in)' : ''}`;
+    case 'recovery-point-old':
+      return finding.atLeast
+        ? `no continuous restore range: the newest point-in-time restore is at least ${minutes(now - finding.pointMs)} old`
+        : `the newest moment a point-in-time restore reaches is ${ago(finding.pointMs)}`;
+    case 'restore-failed':
+      return `a restore failed ${ago(finding.atMs)}${finding.error ? ` ("${finding.error}")` : ''}${finding.succeededMs === undefined ? '' : `, one succeeded ${ago(finding.succeededMs)}`}`;
+    case 'restore-running':
+      return `a restore running since ${ago(finding.sinceMs)}`;
+    case 'restore-drills': {
+      const last = finding.lastSuccessMs === undefined ? 'no successful restore drill' : `last restore drill ${ago(finding.lastSuccessMs)}${finding.durationMs === undefined ? '' : `, took ${minutes(finding.durationMs)}`}`;
+      const asked = [finding.maxAgeMs === undefined ? undefined : `every ${formatDuration(finding.maxAgeMs)}`, finding.rtoMs === undefined ? undefined : `within ${formatDuration(finding.rtoMs)}`].filter((p) => p !== undefined);
+      return asked.length === 0 ? last : `${last} (expected ${asked.join(', ')})`;
+    }
   }
 }
 
@@ -193,19 +366,21 @@ function formatBytes(bytes: number): string {
 
 export function describeAlert(alert: PromisedAlert): string {
   const name = alert.backupType ? `${alert.alert} (${alert.backupType})` : alert.alert;
-  return `${name} ${alert.afterSeconds === 0 ? 'at once' : `after ${formatDuration(alert.afterSeconds * 1000)}`}`;
+  const ends = alert.endsAfterSeconds === undefined ? '' : ` (for ${formatDuration(Math.round(alert.endsAfterSeconds / 60) * 60_000) || '0m'})`;
+  return `${name} ${alert.afterSeconds === 0 ? 'at once' : `after ${formatDuration(alert.afterSeconds * 1000)}`}${ends}`;
 }
 
-/** Findings worth a word: the schedule already says when log backups are off. */
-function notable(findings: readonly PlanFinding[]): PlanFinding[] {
-  return findings.filter((f) => f.kind !== 'log-backups-off');
+/** Findings worth a word: the schedule already says when log backups are off, unless that raises an alert or is declared intended. */
+export function notable(findings: readonly PlanFinding[]): PlanFinding[] {
+  return findings.filter((f) => f.kind !== 'log-backups-off' || f.intended || f.alerts.length > 0);
 }
 
 /** `status pause since 1d2h ago → DBSBackupPlanNotRunning after 30m`, or `healthy, no alert`. */
 function describeFindings(plan: PlanGuide, now: number): string {
   const findings = notable(plan.findings);
   if (findings.length === 0) return 'healthy, no alert';
-  return findings.map((f) => (f.alerts.length === 0 ? describeFinding(f, now) : `${describeFinding(f, now)} → ${f.alerts.map(describeAlert).join(', ')}`)).join('; ');
+  const described = findings.map((f) => (f.alerts.length === 0 ? describeFinding(f, now) : `${describeFinding(f, now)} → ${f.alerts.map(describeAlert).join(', ')}`));
+  return [...described, ...(plan.alerts.length === 0 ? ['no alert'] : [])].join('; ');
 }
 
 export function demoGuide(scenario: DemoScenario, thresholds: RuleThresholds): DemoGuide {
@@ -232,7 +407,10 @@ export function demoGuide(scenario: DemoScenario, thresholds: RuleThresholds): D
 function groupedLines(plans: readonly PlanGuide[], now: number): string[] {
   const groups = new Map<string, PlanGuide[]>();
   for (const plan of plans) {
-    const key = notable(plan.findings).map((f) => f.kind).join('+');
+    // Alike: the same findings raising the same alerts.
+    const key = notable(plan.findings)
+      .map((f) => [f.kind, ...f.alerts.map((a) => a.alert)].join(':'))
+      .join('+');
     groups.set(key, [...(groups.get(key) ?? []), plan]);
   }
   return [...groups.values()].map((group) => {

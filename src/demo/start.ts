@@ -10,6 +10,12 @@ import { type DemoGuide, demoBanner, demoGuide } from './guide.js';
 /** Loopback only: the demo is for the person at this machine, and its admin API can rewrite the fleet. */
 const DEMO_HOST = '127.0.0.1';
 
+/**
+ * The demo fleet's size when --demo.plans is not given: the eight backup cases and the five
+ * restore cases of the simulator's scenario (src/simulator/scenario.ts).
+ */
+export const DEMO_PLANS = 13;
+
 export interface RunningDemo {
   simulator: Simulator;
   config: ResolvedConfig;
@@ -18,27 +24,43 @@ export interface RunningDemo {
   banner(where: { landingPage: string; metricsCommand: string }): string;
 }
 
-export async function startDemo(options: { port: number; plans: number }, logger: Logger): Promise<RunningDemo> {
-  // One instant for the simulator's fleet and the guide's description of it.
-  const startTime = Date.now();
-  const scenario = { plans: options.plans, startTime };
-  const simulator = await startSimulator({ host: DEMO_HOST, port: options.port, scenario, adminApi: true });
-  logger.info({ endpoint: simulator.endpoint, access_key_id: DEMO_CREDENTIAL.accessKeyId, plans: options.plans }, 'embedded DBS simulator started');
+/**
+ * The exporter's configuration for the demo, polling the simulator at `endpoint`. Its expectations
+ * show both sides of the opt-ins: the duplication plans run without log backup on purpose, and
+ * the plans named for restore drills are expected to drill weekly (with a day's grace) within an hour.
+ */
+export function demoConfig(simulator: { endpoint: string; region: string }): ResolvedConfig {
   const parsed = parseConfig(
     [
       'collection: { interval: 15s, lookback: 72h }',
       'targets:',
       '  - name: demo',
-      `    region: ${simulator.fleet.region}`,
+      `    region: ${simulator.region}`,
       `    endpoint: ${simulator.endpoint}`,
       '    protocol: http',
       '    credentials: { type: access_key, access_key_id_env: DEMO_ACCESS_KEY_ID, access_key_secret_env: DEMO_ACCESS_KEY_SECRET }',
       '    rate_limit: { requests_per_second: 50 }',
+      'expectations:',
+      '  - plans: { name_regex: "duplication" }',
+      '    log_backup_off: intended',
+      '  - plans: { name_regex: "drill" }',
+      '    restore_drill_max_age: 8d',
+      '    restore_drill_rto: 1h',
     ].join('\n'),
     { env: { DEMO_ACCESS_KEY_ID: DEMO_CREDENTIAL.accessKeyId, DEMO_ACCESS_KEY_SECRET: DEMO_CREDENTIAL.accessKeySecret } },
   );
   // The default port, on loopback (--web.listen-address still wins).
-  const config = { ...parsed, web: { ...parsed.web, listen_address: `${DEMO_HOST}:${parseListenAddress(parsed.web.listen_address).port}` } };
-  const guide = demoGuide({ plans: buildScenario(scenario, startTime), now: startTime, lookbackMs: config.collection.lookback }, DEFAULT_THRESHOLDS);
+  return { ...parsed, web: { ...parsed.web, listen_address: `${DEMO_HOST}:${parseListenAddress(parsed.web.listen_address).port}` } };
+}
+
+export async function startDemo(options: { port: number; plans?: number }, logger: Logger): Promise<RunningDemo> {
+  const plans = options.plans ?? DEMO_PLANS;
+  // One instant for the simulator's fleet and the guide's description of it.
+  const startTime = Date.now();
+  const scenario = { plans, startTime };
+  const simulator = await startSimulator({ host: DEMO_HOST, port: options.port, scenario, adminApi: true });
+  logger.info({ endpoint: simulator.endpoint, access_key_id: DEMO_CREDENTIAL.accessKeyId, plans }, 'embedded DBS simulator started');
+  const config = demoConfig({ endpoint: simulator.endpoint, region: simulator.fleet.region });
+  const guide = demoGuide({ plans: buildScenario(scenario, startTime), now: startTime, config }, DEFAULT_THRESHOLDS);
   return { simulator, config, guide, banner: (where) => demoBanner(guide, where) };
 }

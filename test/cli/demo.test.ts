@@ -5,7 +5,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/config/duration.js';
-import { type DemoGuide, type PlanFinding, type PromisedAlert, demoGuide, describeAlert } from '../../src/demo/guide.js';
+import { type DemoGuide, type PlanFinding, type PromisedAlert, demoGuide, describeAlert, notable } from '../../src/demo/guide.js';
+import { DEMO_PLANS, demoConfig } from '../../src/demo/start.js';
+import { parseConfig } from '../../src/config/index.js';
 import { DEFAULT_THRESHOLDS, type RuleThresholds, buildRules, renderRules } from '../../src/rules/rules.js';
 import { DEMO_CREDENTIAL } from '../../src/simulator/index.js';
 import { buildScenario } from '../../src/simulator/scenario.js';
@@ -17,9 +19,9 @@ import { CliProcess, STACK_LINE, killAll, listeningPort, runCli, waitForStatus }
 
 afterEach(killAll);
 
-/** As the demo's configuration (src/demo/start.ts): collection.lookback 72h. */
-const LOOKBACK_MS = 72 * 3_600_000;
-const guideFor = (thresholds: RuleThresholds = DEFAULT_THRESHOLDS, now = Date.now(), plans = 8) => demoGuide({ plans: buildScenario({ plans }, now), now, lookbackMs: LOOKBACK_MS }, thresholds);
+/** The demo's configuration (src/demo/start.ts): its lookback, restore settings and expectations; the endpoint plays no part. */
+const CONFIG = demoConfig({ endpoint: '127.0.0.1:1', region: 'cn-hangzhou' });
+const guideFor = (thresholds: RuleThresholds = DEFAULT_THRESHOLDS, now = Date.now(), plans = DEMO_PLANS) => demoGuide({ plans: buildScenario({ plans }, now), now, config: CONFIG }, thresholds);
 
 const ALERT_RULES = new Map(
   buildRules()
@@ -36,11 +38,16 @@ function promisedAlerts(guide: DemoGuide): Array<{ key: string; afterSeconds: nu
   return guide.plans.flatMap((p) => p.findings.flatMap((f) => f.alerts.map((a) => ({ key: promisedKey(p.id, f, a), afterSeconds: a.afterSeconds }))));
 }
 
-const notable = (findings: readonly PlanFinding[]) => findings.filter((f) => f.kind !== 'log-backups-off');
+
+/**
+ * A Monday 00:15 UTC: the PITR-gap plan's gap (a log-backup outage before the newest full that started
+ * at least 12h earlier) then ended under a day ago, within DBSRestoreGap's window; at other times of day it may not.
+ */
+const MONDAY = Date.UTC(2026, 11, 7, 0, 15);
 
 describe('demoGuide', () => {
-  it('the demo fleet: five healthy plans, a paused one, one whose fulls and log backups fail, one with a stuck log backup', () => {
-    const guide = guideFor();
+  it('the demo fleet: the eight backup cases and the five restore cases, and the alerts each raises', () => {
+    const guide = guideFor(DEFAULT_THRESHOLDS, MONDAY);
     expect(guide.plans.map((p) => [p.name, notable(p.findings).map((f) => f.kind)])).toEqual([
       ['mysql-orders-prod', []],
       ['pg-analytics', []],
@@ -48,27 +55,53 @@ describe('demoGuide', () => {
       ['mongo-sessions', []],
       ['mysql-legacy-paused', ['not-running']],
       ['mysql-billing-failing', ['full-backups-fail', 'log-backups-fail']],
-      ['polardb-catalog-stuck', ['log-backup-stuck']],
-      ['mysql-reports-duplication', []],
+      ['polardb-catalog-stuck', ['log-backup-stuck', 'recovery-point-old']],
+      ['mysql-reports-duplication', ['log-backups-off']],
+      ['mysql-ledger-pitr-gap', ['restore-gap']],
+      ['mysql-crm-nolog', ['log-backups-off']],
+      ['pg-billing-restores', ['restore-failed', 'restore-running']],
+      ['mysql-payments-drill', ['restore-drills']],
+      ['mysql-inventory-drill-overdue', ['restore-drills']],
     ]);
-    expect(guide.title).toBe('Demo fleet: 8 simulated DBS backup plans, 3 of them raising alerts');
+    expect(guide.title).toBe('Demo fleet: 13 simulated DBS backup plans, 6 of them raising alerts');
     const byName = (name: string) => guide.plans.find((p) => p.name === name)!;
-    expect(byName('mysql-reports-duplication').findings).toEqual([{ kind: 'log-backups-off', alerts: [] }]);
-    // Delays with the default thresholds: the paused plan pages after `for: 30m`, the stall after an hour of
-    // an unchanged size; the rest at once (the fleet's 72h of history is past the lag and full-age limits).
+    const id = (name: string) => byName(name).id;
+    // The duplication plan's log backups are off on purpose (the demo's expectations say so); the CRM plan's are not.
+    expect(byName('mysql-reports-duplication').findings).toEqual([{ kind: 'log-backups-off', intended: true, alerts: [] }]);
+    // Delays with the default thresholds: the paused plan pages after `for: 30m`, as does log backup off; the
+    // stall after an hour of an unchanged size; the rest at once (the fleet's 72h of history is past the lag
+    // and full-age limits, the stuck plan's recovery point stood still 5h ago, the overdue plan's last drill is 9 days old).
     expect(promisedAlerts(guide)).toEqual([
-      { key: `DBSBackupPlanNotRunning ${byName('mysql-legacy-paused').id} pause`, afterSeconds: 1800 },
-      { key: `DBSBackupJobFailed ${byName('mysql-billing-failing').id} full`, afterSeconds: 0 },
-      { key: `DBSNoSuccessfulFullBackup ${byName('mysql-billing-failing').id} full`, afterSeconds: 0 },
-      { key: `DBSBackupJobFailed ${byName('mysql-billing-failing').id} incremental`, afterSeconds: 0 },
-      { key: `DBSIncrementalBackupLagging ${byName('mysql-billing-failing').id} incremental`, afterSeconds: 0 },
-      { key: `DBSIncrementalBackupLagging ${byName('polardb-catalog-stuck').id} incremental`, afterSeconds: 0 },
-      { key: `DBSBackupJobStalled ${byName('polardb-catalog-stuck').id} incremental`, afterSeconds: 3600 },
+      { key: `DBSBackupPlanNotRunning ${id('mysql-legacy-paused')} pause`, afterSeconds: 1800 },
+      { key: `DBSBackupJobFailed ${id('mysql-billing-failing')} full`, afterSeconds: 0 },
+      { key: `DBSNoSuccessfulFullBackup ${id('mysql-billing-failing')} full`, afterSeconds: 0 },
+      { key: `DBSBackupJobFailed ${id('mysql-billing-failing')} incremental`, afterSeconds: 0 },
+      { key: `DBSIncrementalBackupLagging ${id('mysql-billing-failing')} incremental`, afterSeconds: 0 },
+      { key: `DBSIncrementalBackupLagging ${id('polardb-catalog-stuck')} incremental`, afterSeconds: 0 },
+      { key: `DBSBackupJobStalled ${id('polardb-catalog-stuck')} incremental`, afterSeconds: 3600 },
+      { key: `DBSRecoveryPointTooOld ${id('polardb-catalog-stuck')}`, afterSeconds: 0 },
+      { key: `DBSRestoreGap ${id('mysql-ledger-pitr-gap')}`, afterSeconds: 0 },
+      { key: `DBSLogBackupDisabled ${id('mysql-crm-nolog')}`, afterSeconds: 1800 },
+      { key: `DBSRestoreDrillOverdue ${id('mysql-inventory-drill-overdue')}`, afterSeconds: 0 },
     ]);
-    expect(guide.lines.find((l) => l.startsWith('mysql-legacy-paused'))).toMatch(/: status pause since 1d2h ago → DBSBackupPlanNotRunning after 30m\.$/);
-    expect(guide.lines.find((l) => l.startsWith('polardb-catalog-stuck'))).toMatch(
-      /: a log backup started 5h\d*m? ago is stuck at 37 MiB, and none has started since → DBSIncrementalBackupLagging \(incremental\) at once, DBSBackupJobStalled \(incremental\) after 1h\.$/,
+    const line = (name: string) => guide.lines.find((l) => l.startsWith(`${name} (`));
+    expect(line('mysql-legacy-paused')).toMatch(/: status pause since 1d2h ago → DBSBackupPlanNotRunning after 30m\.$/);
+    expect(line('polardb-catalog-stuck')).toMatch(
+      /: a log backup started 5h\d*m? ago is stuck at 37 MiB, and none has started since → DBSIncrementalBackupLagging \(incremental\) at once, DBSBackupJobStalled \(incremental\) after 1h; the newest moment a point-in-time restore reaches is [45]h\d+m ago → DBSRecoveryPointTooOld at once\.$/,
     );
+    expect(line('mysql-reports-duplication')).toMatch(/: log backups off, declared intended \(expectations: log_backup_off: intended\); no alert\.$/);
+    expect(line('mysql-ledger-pitr-gap')).toMatch(/: point-in-time restore has a 6h\d+m gap, ending \d+h\d+m ago → DBSRestoreGap at once \(for \d+h\d*m?\)\.$/);
+    expect(line('mysql-crm-nolog')).toMatch(/: log backups off → DBSLogBackupDisabled after 30m\.$/);
+    expect(line('pg-billing-restores')).toMatch(/: a restore failed 1d5h\d+m ago \("restore failed: .+"\), one succeeded 5h\d+m ago; a restore running since 10m ago; no alert\.$/);
+    expect(line('mysql-payments-drill')).toMatch(/: last restore drill 1d\d+h\d+m ago, took \d+m \(expected every 8d, within 1h\); no alert\.$/);
+    expect(line('mysql-inventory-drill-overdue')).toMatch(/: last restore drill 9d\d+h\d+m ago, took \d+m \(expected every 8d, within 1h\) → DBSRestoreDrillOverdue at once\.$/);
+
+    // Six hours later in the day the gap ended over a day before the demo started: no DBSRestoreGap.
+    const later = guideFor(DEFAULT_THRESHOLDS, MONDAY + 6 * 3_600_000);
+    const gap = later.plans.find((p) => p.name === 'mysql-ledger-pitr-gap')!;
+    expect(gap.findings.map((f) => f.kind)).toEqual(['restore-gap']);
+    expect(gap.alerts).toEqual([]);
+    expect(later.lines.find((l) => l.startsWith('mysql-ledger-pitr-gap'))).toMatch(/ending 1d2h\d+m ago \(past the window DBSRestoreGap pages in\); no alert\.$/);
   });
 
   it('names only alerts the rules have, and a `for:` alert no sooner than its `for:`', () => {
@@ -80,13 +113,29 @@ describe('demoGuide', () => {
       }
     }
     expect(ALERT_RULES.get('DBSBackupPlanNotRunning')?.for).toBe(DEFAULT_THRESHOLDS.planNotRunningFor);
+    expect(ALERT_RULES.get('DBSLogBackupDisabled')?.for).toBe(DEFAULT_THRESHOLDS.logBackupDisabledFor);
   });
 
   it('follows the thresholds it is given', () => {
-    const now = Date.now();
-    const guide = guideFor({ ...DEFAULT_THRESHOLDS, planNotRunningFor: '2h', stallSeconds: 600, incrementalLagSeconds: 100 * 3600, fullBackupIntervalFactor: 4 }, now);
+    const now = MONDAY;
+    const guide = guideFor(
+      {
+        ...DEFAULT_THRESHOLDS,
+        planNotRunningFor: '2h',
+        stallSeconds: 600,
+        incrementalLagSeconds: 100 * 3600,
+        fullBackupIntervalFactor: 4,
+        logBackupDisabledFor: '1h',
+        recoveryPointMaxAgeSeconds: 8 * 3600,
+        restoreGapRecentSeconds: 3600,
+        restoreFailedWindowSeconds: 2 * 86_400,
+      },
+      now,
+    );
     const alerts = Object.fromEntries(promisedAlerts(guide).map((a) => [a.key.split(' ').filter((_, i) => i !== 1).join(' '), a.afterSeconds]));
-    const stuckSince = guide.plans.flatMap((p) => p.findings).find((f) => f.kind === 'log-backup-stuck')!.sinceMs;
+    const findings = guide.plans.flatMap((p) => p.findings);
+    const stuckSince = findings.find((f) => f.kind === 'log-backup-stuck')!.sinceMs;
+    const recoveryPoint = findings.find((f) => f.kind === 'recovery-point-old')!;
     expect(alerts).toEqual({
       'DBSBackupPlanNotRunning pause': 7200,
       'DBSBackupJobFailed full': 0,
@@ -96,38 +145,87 @@ describe('demoGuide', () => {
       // 100h of lag: 28h after the 72h the exporter sees; the stuck plan's last log backup ended when the stuck one started.
       'DBSIncrementalBackupLagging incremental': expect.any(Number),
       'DBSBackupJobStalled incremental': 600,
+      // The stuck plan's recovery point stands still: 8h after it, about 3h from now.
+      DBSRecoveryPointTooOld: expect.any(Number),
+      DBSLogBackupDisabled: 3600,
+      // The failed restore of 30h ago is within a 2-day window, though a restore succeeded since: at once, for another ~18h.
+      DBSRestoreFailed: 0,
+      DBSRestoreDrillOverdue: 0,
+      // No DBSRestoreGap: the gap ended more than an hour ago.
     });
     const lagging = promisedAlerts(guide).filter((a) => a.key.startsWith('DBSIncrementalBackupLagging')).map((a) => a.afterSeconds);
     expect(lagging).toEqual([28 * 3600, 100 * 3600 - Math.ceil((now - stuckSince) / 1000)]);
+    expect(recoveryPoint.kind === 'recovery-point-old' && recoveryPoint.alerts).toEqual([{ alert: 'DBSRecoveryPointTooOld', afterSeconds: 8 * 3600 - Math.floor((now - recoveryPoint.pointMs) / 1000) }]);
+    const failed = findings.find((f) => f.kind === 'restore-failed')!;
+    expect(failed.alerts).toEqual([{ alert: 'DBSRestoreFailed', afterSeconds: 0, endsAfterSeconds: expect.any(Number) }]);
+    expect(failed.alerts[0]!.endsAfterSeconds).toBeGreaterThan(17 * 3600);
+    expect(failed.alerts[0]!.endsAfterSeconds).toBeLessThan(19 * 3600);
     expect(guide.lines.join('\n')).toContain('DBSBackupPlanNotRunning after 2h.');
+    expect(guide.lines.join('\n')).toMatch(/→ DBSRestoreFailed at once \(for 1\dh\d*m?\); a restore running since 10m ago\./);
   });
 
-  it('groups a large fleet by kind of plan, one line each, all healthy plans on one', () => {
-    const guide = guideFor(DEFAULT_THRESHOLDS, Date.now(), 200);
+  it('opts plans into the drill alerts as the configuration says, and looks ahead at the drill schedule', () => {
+    const plansOf = (yaml: string[]) => {
+      const config = { ...CONFIG, expectations: parseConfig(['targets: [{ name: demo, region: cn-hangzhou, credentials: { type: access_key, access_key_id: a, access_key_secret_env: S } }]', ...yaml].join('\n'), { env: { S: 'b' } }).expectations };
+      const guide = demoGuide({ plans: buildScenario({ plans: DEMO_PLANS }, MONDAY), now: MONDAY, config }, DEFAULT_THRESHOLDS);
+      return Object.fromEntries(guide.plans.filter((p) => p.name.includes('drill')).map((p) => [p.name, p.alerts]));
+    };
+    // Without expectations: no drill alert (and the duplication plan's log backup off pages too).
+    expect(plansOf([])).toEqual({ 'mysql-payments-drill': [], 'mysql-inventory-drill-overdue': [] });
+    // A 30-minute RTO: both drills (~40m) were slow. A 3-day maximum age: the weekly drill is late in 3d less its age, before its next one.
+    const strict = plansOf(['expectations:', '  - plans: { name_regex: drill }', '    restore_drill_max_age: 3d', '    restore_drill_rto: 30m']);
+    expect(strict['mysql-payments-drill']!.map((a) => a.alert)).toEqual(['DBSRestoreDrillOverdue', 'DBSRestoreDrillSlow']);
+    expect(strict['mysql-payments-drill']![0]!.afterSeconds).toBeGreaterThan(3600);
+    expect(strict['mysql-payments-drill']![0]!.afterSeconds).toBeLessThan(2 * 86_400);
+    expect(strict['mysql-inventory-drill-overdue']).toEqual([
+      { alert: 'DBSRestoreDrillOverdue', afterSeconds: 0 },
+      { alert: 'DBSRestoreDrillSlow', afterSeconds: 0 },
+    ]);
+    // A weekly drill and a 6-day maximum age: due before the next drill, in 6d less the last one's age (~1d14h).
+    const weekly = plansOf(['expectations:', '  - plans: { name_regex: payments }', '    restore_drill_max_age: 6d'])['mysql-payments-drill']!;
+    expect(weekly.map((a) => a.alert)).toEqual(['DBSRestoreDrillOverdue']);
+    expect(weekly[0]!.afterSeconds).toBeGreaterThan(4 * 86_400);
+    expect(weekly[0]!.afterSeconds).toBeLessThan(5 * 86_400);
+    // 170h: the next weekly drill (about 40 minutes long) succeeds before it is due.
+    expect(plansOf(['expectations:', '  - plans: { name_regex: payments }', '    restore_drill_max_age: 170h'])['mysql-payments-drill']).toEqual([]);
+  });
+
+  it('groups a large fleet by kind of plan and the alerts it raises, one line each, all healthy plans on one', () => {
+    const guide = guideFor(DEFAULT_THRESHOLDS, MONDAY, 200);
     expect(guide.plans).toHaveLength(200);
-    const kinds = new Set(guide.plans.map((p) => notable(p.findings).map((f) => f.kind).join('+')));
-    expect(kinds.size).toBe(4);
+    const kinds = new Set(guide.plans.map((p) => notable(p.findings).map((f) => [f.kind, ...f.alerts.map((a) => a.alert)].join(':')).join('+')));
     expect(guide.lines).toHaveLength(kinds.size + 1);
     const counts = guide.lines.slice(0, -1).map((l) => Number(/^(\d+) plans? \(/.exec(l)?.[1]));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(200);
     const healthy = guide.plans.filter((p) => notable(p.findings).length === 0).length;
     expect(guide.lines.find((l) => l.endsWith(': healthy, no alert.'))).toMatch(new RegExp(`^${healthy} plans \\(mysql-orders-prod, pg-analytics, sqlserver-erp, and ${healthy - 3} more\\)`));
+    // The log-off plan that pages is not grouped with the duplication plans that do not.
+    expect(guide.lines.find((l) => l.includes('(mysql-crm-nolog)'))).toMatch(/^1 plan \(mysql-crm-nolog\), .*DBSLogBackupDisabled after 30m\.$/);
   });
 });
 
-/** Whether the demo's exposition shows what the guide says of a plan. */
+/**
+ * Whether the demo's exposition shows what the guide says of a plan. The guide was built a moment apart
+ * from the demo's fleet: times derived from the start (a stuck job's 10-minute slot) may differ by a slot.
+ */
 function expectShown(m: Sample[], plan: DemoGuide['plans'][number]): void {
   const id = { backup_plan_id: plan.id };
   const at = (name: string, type: string) => find(m, name, { ...id, backup_type: type })[0]?.value;
+  const of = (name: string, labels: Record<string, string> = {}) => find(m, name, { ...id, ...labels })[0]?.value;
+  const near = (value: number | undefined, ms: number, slackSeconds: number, what: string) => {
+    expect(value, `${plan.name} ${what}`).toBeDefined();
+    expect(Math.abs(value! - ms / 1000), `${plan.name} ${what}`).toBeLessThanOrEqual(slackSeconds);
+  };
   expect(valueOf(m, 'dbs_backup_plan_info', id), plan.name).toBe(1);
   expect(has(m, 'dbs_backup_plan_info', { ...id, backup_plan_name: plan.name }), plan.name).toBe(true);
   const findings = notable(plan.findings);
   if (findings.length === 0) {
-    // Healthy: running, its newest full (and log backup, when on) succeeded after any failure.
+    // Healthy: running, its newest full (and log backup, when on) succeeded after any failure; restorable without a hole.
     expect(valueOf(m, 'dbs_backup_plan_status', { ...id, status: 'running' }), plan.name).toBe(1);
     for (const type of plan.findings.some((f) => f.kind === 'log-backups-off') ? ['full'] : ['full', 'incremental']) {
       expect(at('dbs_backup_last_success_timestamp_seconds', type), `${plan.name} ${type}`).toBeGreaterThan(at('dbs_backup_last_failure_timestamp_seconds', type) ?? 0);
     }
+    expect(of('dbs_restore_gaps'), plan.name).toBe(0);
   }
   for (const finding of plan.findings) {
     switch (finding.kind) {
@@ -143,19 +241,41 @@ function expectShown(m: Sample[], plan: DemoGuide['plans'][number]): void {
         expect(at('dbs_backup_last_success_timestamp_seconds', 'incremental'), plan.name).toBeUndefined();
         break;
       case 'log-backup-stuck':
-        // The guide was built a moment apart from the demo's fleet: the stuck job's 10-minute slot may differ by one.
-        expect(Math.abs(at('dbs_backup_running_since_timestamp_seconds', 'incremental')! - finding.sinceMs / 1000), plan.name).toBeLessThanOrEqual(600);
+        near(at('dbs_backup_running_since_timestamp_seconds', 'incremental'), finding.sinceMs, 600, 'stuck since');
         expect(at('dbs_backup_running_size_bytes', 'incremental'), plan.name).toBe(finding.sizeBytes);
         break;
       case 'log-backups-off':
         expect(valueOf(m, 'dbs_backup_plan_log_backup_enabled', id), plan.name).toBe(0);
+        expect(of('dbs_backup_plan_log_backup_off_intended'), plan.name).toBe(finding.intended ? 1 : undefined);
+        break;
+      case 'restore-gap':
+        expect(of('dbs_restore_gaps'), plan.name).toBe(1);
+        near(of('dbs_restore_newest_gap_end_timestamp_seconds'), finding.endMs, 600, 'gap end');
+        near(of('dbs_restore_newest_gap_seconds'), finding.endMs - finding.startMs, 600, 'gap length');
+        break;
+      case 'recovery-point-old':
+        if (finding.atLeast) expect(of('dbs_restore_recovery_point_timestamp_seconds'), plan.name).toBeUndefined();
+        else near(of('dbs_restore_recovery_point_timestamp_seconds'), finding.pointMs, 600, 'recovery point');
+        break;
+      case 'restore-failed':
+        near(of('dbs_restore_last_failure_timestamp_seconds'), finding.atMs, 60, 'restore failure');
+        if (finding.succeededMs !== undefined) near(of('dbs_restore_last_success_timestamp_seconds'), finding.succeededMs, 60, 'restore success');
+        break;
+      case 'restore-running':
+        expect(of('dbs_restore_tasks', { state: 'running' }), plan.name).toBeGreaterThanOrEqual(1);
+        break;
+      case 'restore-drills':
+        if (finding.lastSuccessMs !== undefined) near(of('dbs_restore_drill_last_success_timestamp_seconds'), finding.lastSuccessMs, 60, 'drill');
+        if (finding.durationMs !== undefined) near(of('dbs_restore_drill_last_success_duration_seconds'), finding.durationMs, 1, 'drill duration');
+        expect(of('dbs_restore_drill_max_age_seconds'), plan.name).toBe(finding.maxAgeMs === undefined ? undefined : finding.maxAgeMs / 1000);
+        expect(of('dbs_restore_drill_rto_seconds'), plan.name).toBe(finding.rtoMs === undefined ? undefined : finding.rtoMs / 1000);
         break;
     }
   }
 }
 
 describe('dbs-exporter --demo', () => {
-  it('--once prints an exposition that promtool accepts, with the 8 demo plans and build info, and exits 0', async () => {
+  it(`--once prints an exposition that promtool accepts, with the ${DEMO_PLANS} demo plans and build info, and exits 0`, async () => {
     const run = await runCli(['--demo', '--once']);
     expect(run.code, run.stderr).toBe(0);
     const lint = promtool(['check', 'metrics'], run.stdout);
@@ -163,8 +283,9 @@ describe('dbs-exporter --demo', () => {
     expect(lint.status).toBe(0);
     const m = parseExposition(run.stdout);
     const plans = find(m, 'dbs_backup_plan_info', { account: 'demo' });
-    expect(plans).toHaveLength(8);
-    expect(new Set(plans.map((s) => s.labels.backup_plan_id)).size).toBe(8);
+    // The default fleet (src/cli.ts's --demo.plans default must be DEMO_PLANS): every backup and restore case.
+    expect(plans).toHaveLength(DEMO_PLANS);
+    expect(new Set(plans.map((s) => s.labels.backup_plan_id)).size).toBe(DEMO_PLANS);
     expect(valueOf(m, 'dbs_exporter_build_info', { version: '0.1.0' })).toBe(1);
     expect(valueOf(m, 'dbs_exporter_target_up', { account: 'demo' })).toBe(1);
     // Logs go to stderr, never into the exposition; the demo secret goes nowhere.
@@ -194,7 +315,7 @@ describe('dbs-exporter --demo', () => {
     guide.plans.forEach((plan, i) => {
       expect(banner[i]).toContain(`${plan.name} (${plan.id}), ${plan.schedule}: `);
       for (const alert of plan.alerts) expect(banner[i]).toContain(describeAlert(alert));
-      if (plan.alerts.length === 0) expect(banner[i]).toMatch(/: healthy, no alert\.$/);
+      if (plan.alerts.length === 0) expect(banner[i]).toMatch(/: (healthy, )?no alert\.$|; no alert\.$/);
     });
 
     await waitForStatus('http://127.0.0.1:9871/-/ready', 200, 10_000);
@@ -204,7 +325,7 @@ describe('dbs-exporter --demo', () => {
     expect(await (await fetch('http://127.0.0.1:9871/')).text()).toContain(guide.title);
 
     const m = parseExposition(await (await fetch('http://127.0.0.1:9871/metrics')).text());
-    expect(find(m, 'dbs_backup_plan_info', { account: 'demo' })).toHaveLength(8);
+    expect(find(m, 'dbs_backup_plan_info', { account: 'demo' })).toHaveLength(DEMO_PLANS);
     for (const plan of guide.plans) expectShown(m, plan);
     // A long-running server carries the process metrics --once leaves out.
     expect(m.some((s) => s.name === 'process_cpu_seconds_total')).toBe(true);
@@ -224,12 +345,18 @@ describe('dbs-exporter --demo', () => {
     // Short `for:` and stall thresholds so that every promised alert comes within the test; the guide
     // is computed with the same ones, so this checks its arithmetic, not just the defaults' text. The
     // stall window stays over the demo's 15s poll interval, so a growing job always shows a change.
-    const thresholds: RuleThresholds = { ...DEFAULT_THRESHOLDS, planNotRunningFor: '15s', stallSeconds: 30 };
-    const exporter = new CliProcess(['--demo', '--web.listen-address', '127.0.0.1:0', '--log.format', 'json']);
+    // DBSRestoreGap looks back a week here, so the PITR-gap plan's gap pages at any time of day.
+    const thresholds: RuleThresholds = { ...DEFAULT_THRESHOLDS, planNotRunningFor: '15s', stallSeconds: 30, logBackupDisabledFor: '20s', restoreGapRecentSeconds: 7 * 86_400 };
+    // The fleet size explicitly: this checks the alerts, whatever --demo.plans defaults to.
+    const exporter = new CliProcess(['--demo', '--demo.plans', String(DEMO_PLANS), '--web.listen-address', '127.0.0.1:0', '--log.format', 'json']);
     const port = await exporter.waitFor(listeningPort, 15_000, 'the listening line');
     const guide = guideFor(thresholds);
     const promised = promisedAlerts(guide);
-    expect(promised.map((a) => a.afterSeconds)).toEqual(expect.arrayContaining([0, 15, 30]));
+    expect(promised.map((a) => a.afterSeconds)).toEqual(expect.arrayContaining([0, 15, 20, 30]));
+    // Every restore alert the demo can show: a gap, a recovery point standing still, log backup off, a drill overdue.
+    expect(new Set(promised.map((a) => a.key.split(' ')[0]))).toEqual(
+      new Set(['DBSBackupPlanNotRunning', 'DBSBackupJobFailed', 'DBSNoSuccessfulFullBackup', 'DBSIncrementalBackupLagging', 'DBSBackupJobStalled', 'DBSRecoveryPointTooOld', 'DBSRestoreGap', 'DBSLogBackupDisabled', 'DBSRestoreDrillOverdue']),
+    );
 
     const prometheus = await PrometheusServer.start({ job: 'dbs-exporter', rules: renderRules(thresholds), scrapeTargets: [`127.0.0.1:${port}`] });
     try {
