@@ -283,8 +283,8 @@ describe('dbs-exporter --demo', () => {
     expect(lint.status).toBe(0);
     const m = parseExposition(run.stdout);
     const plans = find(m, 'dbs_backup_plan_info', { account: 'demo' });
-    // The default fleet (src/cli.ts's --demo.plans default must be DEMO_PLANS): every backup and restore case.
-    expect(plans).toHaveLength(DEMO_PLANS);
+    // The default fleet: every backup and restore case (src/cli.ts's --demo.plans default is src/demo/start.ts's DEMO_PLANS).
+    expect(plans, "--demo.plans's default in src/cli.ts").toHaveLength(DEMO_PLANS);
     expect(new Set(plans.map((s) => s.labels.backup_plan_id)).size).toBe(DEMO_PLANS);
     expect(valueOf(m, 'dbs_exporter_build_info', { version: '0.1.0' })).toBe(1);
     expect(valueOf(m, 'dbs_exporter_target_up', { account: 'demo' })).toBe(1);
@@ -297,7 +297,7 @@ describe('dbs-exporter --demo', () => {
   });
 
   it('serves on 127.0.0.1:9871 by default (the simulator on loopback too), explains its fleet in the banner and on the landing page, exits 0 on SIGTERM', async () => {
-    const exporter = new CliProcess(['--demo']);
+    const exporter = new CliProcess(['--demo', '--demo.plans', String(DEMO_PLANS)]);
     const port = await exporter.waitFor(listeningPort, 15_000, 'the "dbs-exporter listening" log line on 127.0.0.1 (is port 9871 taken?)');
     expect(port).toBe(9871);
     // The bound addresses, as each server reports its own.
