@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option, type OptionValues } from 'comman
 import type { Logger } from 'pino';
 import { ConfigError, type ResolvedConfig, configFileSchema, formatIssue, loadConfigFile } from './config/index.js';
 import { createCredential } from './dbs/credentials.js';
+import { DEMO_PLANS } from './demo/defaults.js';
 import type { RunningDemo } from './demo/start.js';
 import { type ExporterOptions, type RunningExporter, createExporter, runExporter } from './exporter.js';
 import { type LogFormat, createLogger } from './log/logger.js';
@@ -237,7 +238,7 @@ export function buildProgram(): Command {
     .option('--once', 'poll every target once, print the exposition to stdout and exit (1 if any poll failed)')
     .option('--demo', 'start the embedded DBS simulator and poll it instead of the configured targets')
     .option('--demo.port <port>', 'port of the embedded simulator (0 = any free port)', portNumber, 0)
-    .option('--demo.plans <n>', 'backup plans in the embedded simulator fleet', positiveInt, 8)
+    .option('--demo.plans <n>', 'backup plans in the embedded simulator fleet', positiveInt, DEMO_PLANS)
     .option('--shard.index <i>', 'this replica\'s shard, 0-based (with --shard.total)', nonNegativeInt, 0)
     .option('--shard.total <n>', 'replicas splitting the plans by a stable hash of account and plan id', positiveInt, 1)
     .action(async (_opts, command: Command) => {
@@ -261,7 +262,7 @@ function mainOptions(o: OptionValues): MainOptions {
     once: o.once,
     demo: o.demo,
     demoPort: o['demo.port'] ?? o.demoPort ?? 0,
-    demoPlans: o['demo.plans'] ?? o.demoPlans ?? 8,
+    demoPlans: o['demo.plans'] ?? o.demoPlans ?? DEMO_PLANS,
     shardIndex: o['shard.index'] ?? o.shardIndex ?? 0,
     shardTotal: o['shard.total'] ?? o.shardTotal ?? 1,
   };

@@ -6,15 +6,12 @@ import { DEFAULT_THRESHOLDS } from '../rules/rules.js';
 import { DEMO_CREDENTIAL, type Simulator, startSimulator } from '../simulator/index.js';
 import { buildScenario } from '../simulator/scenario.js';
 import { type DemoGuide, demoBanner, demoGuide } from './guide.js';
+import { DEMO_PLANS } from './defaults.js';
+
+export { DEMO_PLANS } from './defaults.js';
 
 /** Loopback only: the demo is for the person at this machine, and its admin API can rewrite the fleet. */
 const DEMO_HOST = '127.0.0.1';
-
-/**
- * The demo fleet's size when --demo.plans is not given: the eight backup cases and the five
- * restore cases of the simulator's scenario (src/simulator/scenario.ts).
- */
-export const DEMO_PLANS = 13;
 
 export interface RunningDemo {
   simulator: Simulator;

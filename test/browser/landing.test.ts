@@ -116,23 +116,30 @@ describe('the landing page in Chromium', () => {
     expect(health).toEqual({
       'mysql-billing-failing': 'CRITICAL',
       'mysql-legacy-paused': 'WARNING',
-      'polardb-catalog-stuck': 'WARNING',
+      'polardb-catalog-stuck': 'CRITICAL',
       [XSS_NAME]: 'WARNING',
       'mysql-orders-prod': 'OK',
       'pg-analytics': 'OK',
       'sqlserver-erp': 'OK',
       'mongo-sessions': 'OK',
-      'mysql-reports-duplication': 'OK',
+      'mysql-reports-duplication': 'WARNING',
     });
     // Problems first: the state never gets better going down the table.
     const ranks = shown.map((r) => RANK[r.health]!);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
-    expect(shown[0]!.name).toBe('mysql-billing-failing');
+    expect(['mysql-billing-failing', 'polardb-catalog-stuck']).toContain(shown[0]!.name);
     // Each state has its word and its colour (the inline sheet applied: the CSP hash matches).
     const colours = Object.fromEntries(shown.map((r) => [r.badge, r.colour]));
     expect(colours).toEqual({ CRITICAL: 'rgb(165, 14, 31)', WARNING: 'rgb(122, 74, 0)', OK: 'rgb(23, 97, 42)' });
     expect(shown.find((r) => r.name === 'mysql-billing-failing')!.problems.join('\n')).toMatch(/no successful full backup/);
     expect(shown.find((r) => r.name === 'polardb-catalog-stuck')!.problems.join('\n')).toMatch(/no successful log backup for/);
+    // The stuck log backup also stopped the recovery point; a plan without log backup says so (no expectation declares it intended here).
+    expect(shown.find((r) => r.name === 'polardb-catalog-stuck')!.problems.join('\n')).toMatch(/newest point-in-time restore is \d+h( \d+m)? old \(limit 3h\)/);
+    expect(shown.find((r) => r.name === 'mysql-reports-duplication')!.problems).toEqual(['log backup is off: only full backups can be restored']);
+    // Where each plan can be restored to: a healthy plan to minutes ago; the log-off plan to its full backups only.
+    const restorable = async (name: string) => page.$eval(`tr[data-plan-id="${shown.find((r) => r.name === name)!.id}"] td.restorable`, (td) => td.textContent);
+    expect(await restorable('mysql-orders-prod')).toMatch(/^any time to \d+(s|m) ago$/);
+    expect(await restorable('mysql-reports-duplication')).toMatch(/^full backups only, newest \d+h( \d+m)? ago$/);
     expect(await page.$eval('#targets tbody tr .badge', (b) => b.textContent)).toBe('UP');
     expect(await page.$eval('.last-cycle', (p) => p.textContent)).toMatch(/^Last collection cycle: #1, finished /);
     expect(await page.$eval('.next-cycle', (p) => p.textContent)).toMatch(/^Next cycle: .* \(in (59|60)m\)\.$/);

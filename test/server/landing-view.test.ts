@@ -86,7 +86,8 @@ describe('planProblems: what the alert rules would page on, at the default thres
     expect(codes(plan({ incremental: { success: { endMs: NOW - 2 * H } } }))).toEqual([]);
     const lagging = planProblems(plan({ incremental: { success: { endMs: NOW - 2 * H - S } } }), true, NOW);
     expect(lagging).toEqual([{ code: 'log_backup_lagging', severity: 'warning', alert: 'DBSIncrementalBackupLagging', text: 'no successful log backup for 2h (limit 2h)' }]);
-    expect(codes(plan({ info: { logBackupEnabled: false }, incremental: { success: { endMs: NOW - 3 * D } } }))).toEqual([]);
+    // Switched off: no lag problem, only that it is off (DBSLogBackupDisabled).
+    expect(codes(plan({ info: { logBackupEnabled: false }, incremental: { success: { endMs: NOW - 3 * D } } }))).toEqual(['log_backup_disabled']);
   });
 
   it('log backups on and none known: lagging at least since the history start', () => {
@@ -141,7 +142,7 @@ describe('planProblems: what the alert rules would page on, at the default thres
     expect(planProblems(plan({ full: failedLast }), true, NOW).map((p) => p.text)).toEqual(['last full backup job failed 2h ago, no success since']);
     expect(codes(plan({ info: { status: 'pause' }, full: failedLast }))).toEqual(['plan_not_running']);
     // Log backups switched off: their failures page nothing.
-    expect(codes(plan({ info: { logBackupEnabled: false }, incremental: { success: { endMs: NOW - 3 * H }, failureEndMs: NOW - 5 * M } }))).toEqual([]);
+    expect(codes(plan({ info: { logBackupEnabled: false }, incremental: { success: { endMs: NOW - 3 * H }, failureEndMs: NOW - 5 * M } }))).toEqual(['log_backup_disabled']);
   });
 
   it('a running job without progress for the stall threshold is stalled', () => {
@@ -348,5 +349,53 @@ describe('restore columns: what DescribeRestoreRangeInfo and DescribeRestoreTask
     const unread = json.plans.find((p) => p.planId === 'dbs-unread')!;
     expect(unread.restorable).toBeNull();
     expect(unread.restores).toBeNull();
+  });
+});
+
+describe('planProblems: the restore alerts', () => {
+  const window = { beginMs: NOW - 7 * D, endMs: NOW };
+  const withRanges = (ranges: Parameters<typeof summariseRanges>[0], extra: Partial<PlanSnapshot> = {}) => plan({ views: { restore_ranges: summariseRanges(ranges, window) }, ...extra });
+  const tasks = (...details: Array<Record<string, unknown>>) =>
+    mergeRestoreTasks(undefined, details.map((d) => observeRestoreTask(restoreTaskDetailSchema.parse(d), /drill/i)), { nowMs: NOW, fetchStartMs: NOW - 35 * D, lookbackMs: 35 * D });
+  const codesOf = (p: PlanSnapshot) => planProblems(p, true, NOW).map((x) => `${x.alert}: ${x.text}`);
+
+  it('recovery point: over 3h on a running plan with log backup on is critical; exactly 3h is not; log off never', () => {
+    expect(codesOf(withRanges([{ type: 'range', beginMs: NOW - 2 * D, endMs: NOW - 3 * H - S }]))).toContain('DBSRecoveryPointTooOld: newest point-in-time restore is 3h old (limit 3h)');
+    expect(codesOf(withRanges([{ type: 'range', beginMs: NOW - 2 * D, endMs: NOW - 3 * H }]))).toEqual([]);
+    const logOff = withRanges([{ type: 'range', beginMs: NOW - 2 * D, endMs: NOW - 5 * H }], { info: { ...INFO, logBackupEnabled: false } });
+    expect(codesOf(logOff).filter((c) => c.startsWith('DBSRecoveryPointTooOld'))).toEqual([]);
+    // Full backups alone with log backup on: at least since the window start (or the plan's creation).
+    expect(codesOf(withRanges([{ type: 'point', beginMs: NOW - D, endMs: NOW - D }]))).toContain('DBSRecoveryPointTooOld: newest point-in-time restore is at least 7d old (limit 3h)');
+  });
+
+  it('a gap that ended within a day; an older one is no problem', () => {
+    const gap = (endAgo: number) => withRanges([{ type: 'range', beginMs: NOW - 5 * D, endMs: NOW - endAgo - 2 * H }, { type: 'range', beginMs: NOW - endAgo, endMs: NOW - M }]);
+    expect(codesOf(gap(23 * H))).toEqual(['DBSRestoreGap: 2h that no point-in-time restore reaches, ended 23h ago']);
+    expect(codesOf(gap(24 * H))).toEqual([]);
+  });
+
+  it('log backup off on a running plan, unless intended', () => {
+    const off = { info: { ...INFO, logBackupEnabled: false } };
+    expect(codesOf(plan(off))).toEqual(['DBSLogBackupDisabled: log backup is off: only full backups can be restored']);
+    expect(codesOf(plan({ ...off, expectations: { logBackupOffIntended: true } }))).toEqual([]);
+    expect(codesOf(plan({ info: { ...INFO, logBackupEnabled: false, status: 'pause' } })).filter((c) => c.startsWith('DBSLogBackupDisabled'))).toEqual([]);
+  });
+
+  it('a failed restore: within a day, or while no restore succeeded since', () => {
+    const failed = { RestoreTaskId: 'r1', RestoreStatus: 'stop', RestoreTaskCreateTime: NOW - 3 * D, RestoreTaskFinishTime: NOW - 3 * D + H };
+    expect(codesOf(plan({ views: { restore_tasks: tasks(failed) } }))).toEqual(['DBSRestoreFailed: a restore failed 2d 23h ago, none succeeded since']);
+    const later = { RestoreTaskId: 'r2', RestoreStatus: 'finish', RestoreTaskCreateTime: NOW - 2 * D, RestoreTaskFinishTime: NOW - 2 * D + H };
+    expect(codesOf(plan({ views: { restore_tasks: tasks(failed, later) } }))).toEqual([]);
+  });
+
+  it('drills: overdue and slow only where expectations ask', () => {
+    const drill = { RestoreTaskId: 'd1', RestoreTaskName: 'drill-weekly', RestoreStatus: 'finish', RestoreTaskCreateTime: NOW - 9 * D, RestoreTaskFinishTime: NOW - 9 * D + 2 * H };
+    const views = { restore_tasks: tasks(drill) };
+    expect(codesOf(plan({ views }))).toEqual([]);
+    expect(codesOf(plan({ views, expectations: { restoreDrillMaxAgeMs: 8 * D, restoreDrillRtoMs: H } }))).toEqual([
+      'DBSRestoreDrillOverdue: last successful drill 8d 22h ago (expected every 8d)',
+      'DBSRestoreDrillSlow: last drill took 2h (RTO 60m)',
+    ]);
+    expect(codesOf(plan({ views: {}, expectations: { restoreDrillMaxAgeMs: 8 * D } }))).toEqual(['DBSRestoreDrillOverdue: no successful drill (expected every 8d)']);
   });
 });

@@ -35,6 +35,8 @@ function plantFleet(sim: Simulator): void {
   const base = { createdAt: T0 - 10 * DAY, schedule: { full: false, incremental: false } };
   fleet.addPlan({ ...base, id: 'dbs1orders', name: 'orders-prod' });
   fleet.addFullBackup('dbs1orders', { StartTime: T0 - 3 * HOUR, EndTime: T0 - 2 * HOUR });
+  // Log backups chained since the full ended: point-in-time restore up to the newest.
+  fleet.addIncrementBackup('dbs1orders', { StartTime: T0 - 2 * HOUR, EndTime: T0 - 15 * MINUTE });
   fleet.addIncrementBackup('dbs1orders', { StartTime: T0 - 15 * MINUTE, EndTime: T0 - 10 * MINUTE });
 
   fleet.addPlan({ ...base, id: 'dbs1paused', name: 'legacy-paused', status: 'pause', incremental: null });
@@ -46,6 +48,7 @@ function plantFleet(sim: Simulator): void {
 
   fleet.addPlan({ ...base, id: 'dbs1stuck', name: 'stuck-log' });
   fleet.addFullBackup('dbs1stuck', { StartTime: T0 - 3 * HOUR, EndTime: T0 - 2 * HOUR });
+  fleet.addIncrementBackup('dbs1stuck', { StartTime: T0 - 2 * HOUR, EndTime: T0 - 35 * MINUTE });
   fleet.addIncrementBackup('dbs1stuck', { StartTime: T0 - 35 * MINUTE, EndTime: T0 - 30 * MINUTE });
   fleet.addIncrementBackup('dbs1stuck', { StartTime: T0 - 2 * HOUR, EndTime: undefined, BackupStatus: 'FILLING', BackupSize: 1024 * 1024 });
 }
@@ -81,6 +84,11 @@ const fullsOnly = (at: string, ageSeconds: number) => ({
   restorable: { recoveryPoint: null, latestPoint: { at, ageSeconds }, gaps: 0, gapSeconds: 0, newestGap: null },
   restores: { lastSuccessAt: null, lastFailureAt: null, lastDrill: null },
 });
+/** Log backups chained since the full: point-in-time restore up to `at`. */
+const pitrTo = (at: string, ageSeconds: number) => ({
+  restorable: { recoveryPoint: { at, ageSeconds }, latestPoint: { at, ageSeconds }, gaps: 0, gapSeconds: 0, newestGap: null },
+  restores: { lastSuccessAt: null, lastFailureAt: null, lastDrill: null },
+});
 
 describe('/api/v1/status', () => {
   it('a known fleet: every field, problems first', async () => {
@@ -111,7 +119,10 @@ describe('/api/v1/status', () => {
           status: 'running',
           databaseType: 'PostgreSQL',
           health: 'warning',
-          problems: [{ code: 'job_failed', severity: 'warning', alert: 'DBSBackupJobFailed', text: 'last full backup job failed 81m ago, no success since' }],
+          problems: [
+            { code: 'job_failed', severity: 'warning', alert: 'DBSBackupJobFailed', text: 'last full backup job failed 81m ago, no success since' },
+            { code: 'log_backup_disabled', severity: 'warning', alert: 'DBSLogBackupDisabled', text: 'log backup is off: only full backups can be restored' },
+          ],
           lastFullBackup: { endedAt: '2026-11-20T07:00:00.000Z', ageSeconds: 6 * 3600 + 60 },
           lastLogBackup: null,
           logBackupEnabled: false,
@@ -157,7 +168,7 @@ describe('/api/v1/status', () => {
           ],
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T10:00:00.000Z', inSeconds: 7 * 86_400 - 3 * 3600 - 60 },
-          ...fullsOnly('2026-11-20T10:00:00.000Z', 3 * 3600 + 60),
+          ...pitrTo('2026-11-20T11:30:00.000Z', 91 * 60),
         },
         {
           account: 'prod',
@@ -175,7 +186,7 @@ describe('/api/v1/status', () => {
           runningJobs: [],
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T10:00:00.000Z', inSeconds: 7 * 86_400 - 3 * 3600 - 60 },
-          ...fullsOnly('2026-11-20T10:00:00.000Z', 3 * 3600 + 60),
+          ...pitrTo('2026-11-20T11:50:00.000Z', 71 * 60),
         },
       ],
     });

@@ -1,5 +1,5 @@
 /**
- * What is wrong with a backup plan, as the shipped alert rules (src/rules/rules.ts) would see it,
+ * What is wrong with a backup plan, as the shipped alert rules (src/rules/) would see it,
  * read from one snapshot: the landing page puts these plans first. The rules decide over time
  * (`for:` durations, values held over gaps, schedules counted from a resume); one snapshot cannot,
  * so a condition counts here as soon as it holds. Same thresholds, same conditions otherwise.
@@ -22,7 +22,13 @@ export type ProblemCode =
   | 'log_backup_lagging'
   | 'job_failed'
   | 'job_stalled'
-  | 'restore_window_at_risk';
+  | 'restore_window_at_risk'
+  | 'recovery_point_too_old'
+  | 'restore_gap'
+  | 'log_backup_disabled'
+  | 'restore_failed'
+  | 'restore_drill_overdue'
+  | 'restore_drill_slow';
 
 export interface Problem {
   code: ProblemCode;
@@ -44,6 +50,9 @@ export type ProblemThresholds = Pick<
   | 'planInitSeconds'
   | 'expiryWarningSeconds'
   | 'expiryReplacementGraceSeconds'
+  | 'recoveryPointMaxAgeSeconds'
+  | 'restoreGapRecentSeconds'
+  | 'restoreFailedWindowSeconds'
 >;
 
 /** Statuses that page nothing: running, and wait (bought, never configured). init pages once it lasts. */
@@ -101,7 +110,18 @@ export function planProblems(plan: PlanSnapshot, targetUp: boolean, nowMs: numbe
   if (!plan.listed) return problems;
 
   const check: PlanCheck = { plan, nowMs, t, running: plan.info.status === 'running', fullInterval: fullIntervalSeconds(plan.info, t) };
-  const found = [planStatusProblem(check), fullBackupProblem(check), logBackupProblem(check), ...jobProblems(check), restoreWindowProblem(check)];
+  const found = [
+    planStatusProblem(check),
+    fullBackupProblem(check),
+    logBackupProblem(check),
+    ...jobProblems(check),
+    restoreWindowProblem(check),
+    recoveryPointProblem(check),
+    restoreGapProblem(check),
+    logBackupDisabledProblem(check),
+    restoreFailedProblem(check),
+    ...drillProblems(check),
+  ];
   problems.push(...found.filter((p): p is Problem => p !== undefined));
   return problems.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
 }
@@ -197,6 +217,73 @@ function restoreWindowProblem({ plan: { types }, nowMs, t, running, fullInterval
   if (!expiresBeforeNext && !replacementLate) return undefined;
   const when = expiryMs > nowMs ? `expires in ${formatDuration((expiryMs - nowMs) / 1000)}` : `expired ${ago(nowMs, expiryMs)} ago`;
   return problem('restore_window_at_risk', 'warning', 'DBSRestoreWindowAtRisk', `newest full backup set ${when}, no replacement on track`);
+}
+
+/**
+ * DBSRecoveryPointTooOld, as dbs:restore_recovery_point_age_seconds: since the end of the newest continuous
+ * range, or (full backups only) at least since the window start or the plan's creation; running plans with log backup on.
+ */
+export function recoveryPointAge(plan: PlanSnapshot, nowMs: number): { seconds: number; atLeast: boolean } | undefined {
+  const ranges = plan.views.restore_ranges;
+  if (!ranges) return undefined;
+  if (ranges.recoveryPointMs !== undefined) return { seconds: (nowMs - ranges.recoveryPointMs) / 1000, atLeast: false };
+  if (ranges.pointRanges === 0) return undefined;
+  const since = Math.max(ranges.windowStartMs, plan.info.createdMs ?? ranges.windowStartMs);
+  return { seconds: (nowMs - since) / 1000, atLeast: true };
+}
+
+function recoveryPointProblem({ plan, nowMs, t, running }: PlanCheck): Problem | undefined {
+  const age = running && plan.info.logBackupEnabled === true ? recoveryPointAge(plan, nowMs) : undefined;
+  if (!age || age.seconds <= t.recoveryPointMaxAgeSeconds) return undefined;
+  return problem(
+    'recovery_point_too_old',
+    'critical',
+    'DBSRecoveryPointTooOld',
+    `newest point-in-time restore is ${age.atLeast ? 'at least ' : ''}${formatDuration(age.seconds)} old (limit ${formatDuration(t.recoveryPointMaxAgeSeconds)})`,
+  );
+}
+
+/** DBSRestoreGap: a hole in point-in-time restore that ended recently. */
+function restoreGapProblem({ plan, nowMs, t }: PlanCheck): Problem | undefined {
+  const gap = plan.views.restore_ranges?.newestGap;
+  if (!gap || (nowMs - gap.endMs) / 1000 >= t.restoreGapRecentSeconds) return undefined;
+  return problem('restore_gap', 'warning', 'DBSRestoreGap', `${formatDuration((gap.endMs - gap.startMs) / 1000)} that no point-in-time restore reaches, ended ${ago(nowMs, gap.endMs)} ago`);
+}
+
+/** DBSLogBackupDisabled: a running plan without log backup, unless the configuration says it is intended. */
+function logBackupDisabledProblem({ plan, running }: PlanCheck): Problem | undefined {
+  if (!running || plan.info.logBackupEnabled !== false || plan.expectations?.logBackupOffIntended) return undefined;
+  return problem('log_backup_disabled', 'warning', 'DBSLogBackupDisabled', 'log backup is off: only full backups can be restored');
+}
+
+/** DBSRestoreFailed: the newest restore failed within the window, or (running plan) no restore succeeded since. */
+function restoreFailedProblem({ plan, nowMs, t, running }: PlanCheck): Problem | undefined {
+  const tasks = plan.views.restore_tasks;
+  const failedMs = tasks?.lastFailure?.atMs;
+  if (failedMs === undefined) return undefined;
+  const recent = failedMs > nowMs - t.restoreFailedWindowSeconds * 1000;
+  const newest = tasks?.lastSuccess === undefined || failedMs > tasks.lastSuccess.atMs;
+  if (!recent && !(newest && running)) return undefined;
+  return problem('restore_failed', 'warning', 'DBSRestoreFailed', `a restore failed ${ago(nowMs, failedMs)} ago${newest ? ', none succeeded since' : ''}`);
+}
+
+/** DBSRestoreDrillOverdue and DBSRestoreDrillSlow, for plans the configuration opts in (expectations:). */
+function drillProblems({ plan, nowMs, running }: PlanCheck): Problem[] {
+  const expected = plan.expectations;
+  const drill = plan.views.restore_tasks?.drillLastSuccess;
+  const problems: Problem[] = [];
+  if (!running || !expected) return problems;
+  const maxAgeMs = expected.restoreDrillMaxAgeMs;
+  const since = drill?.atMs ?? plan.info.createdMs;
+  if (maxAgeMs !== undefined && since !== undefined && nowMs - since > maxAgeMs) {
+    const last = drill ? `last successful drill ${ago(nowMs, drill.atMs)} ago` : 'no successful drill';
+    problems.push(problem('restore_drill_overdue', 'warning', 'DBSRestoreDrillOverdue', `${last} (expected every ${formatDuration(maxAgeMs / 1000)})`));
+  }
+  const rtoMs = expected.restoreDrillRtoMs;
+  if (rtoMs !== undefined && drill?.durationMs !== undefined && drill.durationMs > rtoMs) {
+    problems.push(problem('restore_drill_slow', 'warning', 'DBSRestoreDrillSlow', `last drill took ${formatDuration(drill.durationMs / 1000)} (RTO ${formatDuration(rtoMs / 1000)})`));
+  }
+  return problems;
 }
 
 const SEVERITY_RANK: Readonly<Record<Health, number>> = { critical: 0, warning: 1, ok: 2 };
