@@ -9,8 +9,13 @@
  *
  * One simulator, one Prometheus, one timeline, as in lifecycle.e2e.test.ts: after each step the
  * exact set of firing alerts is asserted; the exporter is replaced by a new pod on a new port
- * while five restore alerts fire, and none of them may change; the last test checks the whole
- * run from Prometheus's own ALERTS history.
+ * while three restore alerts fire (DBSRestoreFailed among them), and none of them may change;
+ * test 6 checks the whole run from Prometheus's own ALERTS history. Test 7 is a known rules bug
+ * (`it.fails`, see its comment).
+ *
+ * The drill alerts resolve before the restart on purpose: a value that went down after a rollout
+ * comes back from the replaced pod whenever a scrape is missed within the gap tolerance (test 7),
+ * which made DBSRestoreDrillSlow fire again at random when its fast drill came after the restart.
  *
  * Plans:
  *   dbsok           healthy, with drill expectations and a fresh fast drill: never an alert
@@ -57,6 +62,7 @@ const RPO = 'DBSRecoveryPointTooOld dbsrpo';
 const GAP_RPO = 'DBSRestoreGap dbsrpo';
 const GAP_LOGOFF = 'DBSRestoreGap dbslogoff';
 const LOG_OFF = 'DBSLogBackupDisabled dbslogoff';
+const LOG_OFF_RPO = 'DBSLogBackupDisabled dbsrpo';
 const FAILED = 'DBSRestoreFailed dbsrestorefail';
 const OVERDUE = 'DBSRestoreDrillOverdue dbsdrill';
 const SLOW = 'DBSRestoreDrillSlow dbsdrill';
@@ -82,6 +88,8 @@ const EXPORTER_CONFIG = [
 ];
 
 const nowSeconds = () => Date.now() / 1000;
+/** How Prometheus's humanizeTimestamp begins: `2026-12-07 00:23:45`. */
+const humanTimestamp = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
 interface Replica {
   pod: string;
@@ -171,6 +179,56 @@ async function restart(old: Replica, newPod: string): Promise<Replica> {
   const next = await startReplica(newPod, port);
   await scraped(next, since);
   return next;
+}
+
+/** The same pod restarted on its port (the same instance): its series are absent from the rules while it is down. */
+async function restartInPlace(old: Replica): Promise<Replica> {
+  const port = Number(old.address.split(':')[1]);
+  await stopReplica(old);
+  await until(`a failed scrape of ${old.address}`, async () => {
+    const res = await prometheus.query(`up{instance="${old.address}"} == 0`);
+    return res.data?.result.length === 1 ? true : res.data?.result;
+  });
+  await sleep(1_000);
+  const since = nowSeconds();
+  const next = await startReplica(old.pod, port);
+  await scraped(next, since);
+  return next;
+}
+
+/**
+ * Runs `action` (a restart) while sampling the firing alerts every 500 ms, and 4 s more (the new
+ * process's first cycles read everything again from DBS, a baseline): every sample must show
+ * exactly `expected`, each alert with the activeAt it had before; and Prometheus's own ALERTS
+ * record must have each of them firing at every evaluation meanwhile.
+ */
+async function expectSteadyThrough(expected: readonly string[], action: () => Promise<void>): Promise<void> {
+  const before = await sampleAlerts(prometheus);
+  expect(before.firing).toEqual(sorted(expected));
+  const samples: AlertSample[] = [before];
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      samples.push(await sampleAlerts(prometheus));
+      await sleep(500);
+    }
+  })();
+  const startedAt = nowSeconds();
+  try {
+    await action();
+    await sleep(4_000);
+  } finally {
+    watching = false;
+    await watcher;
+  }
+  expect(samples.length).toBeGreaterThanOrEqual(8);
+  expect([...new Set(samples.map((s) => s.firing.join(' | ')))]).toEqual([sorted(expected).join(' | ')]);
+  for (const k of expected) expect([k, [...new Set(samples.map((s) => s.activeAt[k]))]]).toEqual([k, [before.activeAt[k]]]);
+  const res = await prometheus.queryRange('ALERTS{alertstate="firing"}', Math.ceil(startedAt), Math.floor(nowSeconds()), 1);
+  const steps = Math.floor(nowSeconds()) - Math.ceil(startedAt) + 1;
+  expect(sorted((res.data?.result ?? []).map((r) => `${key(r.metric)}: ${r.values.length} of ${steps} evaluations`))).toEqual(
+    sorted(expected.map((k) => `${k}: ${steps} of ${steps} evaluations`)),
+  );
 }
 
 /** Until the firing alerts are exactly `expected`; none carries a replica's identity (rules aggregate by plan). */
@@ -265,7 +323,7 @@ describe('restore alerts through a real Prometheus', () => {
     const alerts = await expectFiring([OVERDUE], 15_000);
     const overdue = expectPlanAlert(alerts, 'DBSRestoreDrillOverdue', 'dbsdrill', 'warning');
     expect(Number(overdue.value)).toBeGreaterThan(2 * 3600);
-    expect(overdue.annotations.description).toContain('1h'); // the configured maximum age, looked up per plan
+    expect(overdue.annotations.description).toContain('more than the 1h 0m 0s configured'); // looked up per plan
     // Several evaluations later still only that, and nothing pending.
     await sleep(4_000);
     await expectFiring([OVERDUE], 1_000);
@@ -289,9 +347,10 @@ describe('restore alerts through a real Prometheus', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(RPO_SECONDS * 1000);
     const failed = expectPlanAlert(early, 'DBSRestoreFailed', 'dbsrestorefail', 'warning');
     expect(Math.abs(Number(failed.value) - (stoppedAt - 10_000) / 1000)).toBeLessThan(5);
+    expect(failed.annotations.description).toContain(`ended at ${humanTimestamp(Number(failed.value) * 1000)}`);
     const slow = expectPlanAlert(early, 'DBSRestoreDrillSlow', 'dbsdrill', 'warning');
     expect(Number(slow.value)).toBe(300);
-    expect(slow.annotations.description).toContain('1m'); // the configured RTO
+    expect(slow.annotations.description).toContain('took 5m 0s, longer than the recovery time objective of 1m 0s');
     expectPlanAlert(early, 'DBSLogBackupDisabled', 'dbslogoff', 'warning');
 
     const alerts = await expectFiring([OVERDUE, SLOW, FAILED, LOG_OFF, RPO], (RPO_SECONDS + 2 * LOG_INTERVAL_MS / 1000 + 10) * 1000);
@@ -302,45 +361,26 @@ describe('restore alerts through a real Prometheus', () => {
     await expectNothingPending();
   }, 60_000);
 
-  it('3. the exporter replaced by a new pod on a new port: every restore alert fires on, same activeAt', async () => {
-    const expected = [OVERDUE, SLOW, FAILED, LOG_OFF, RPO];
-    const before = await sampleAlerts(prometheus);
-    expect(before.firing).toEqual(sorted(expected));
-    const samples: AlertSample[] = [before];
-    let watching = true;
-    const watcher = (async () => {
-      while (watching) {
-        samples.push(await sampleAlerts(prometheus));
-        await sleep(500);
-      }
-    })();
-    const restartedAt = nowSeconds();
-    marks.restart = restartedAt;
-    try {
+  it('3. a fresh fast drill resolves both drill alerts; the plan without expectations never had one', async () => {
+    marks.drills = nowSeconds();
+    // A drill 20 s ago in 10 s: fresh and fast.
+    for (const id of ['dbsdrill', 'dbsnoexp']) await addRestoreTask(id, task(`${id}-drill-3`, 'drill-weekly', 20_000, 10_000));
+    await expectFiring([FAILED, LOG_OFF, RPO], 15_000);
+    await expectNothingPending();
+  }, 30_000);
+
+  it('4. the exporter replaced by a new pod on a new port: every restore alert fires on, same activeAt', async () => {
+    marks.restart = nowSeconds();
+    await expectSteadyThrough([FAILED, LOG_OFF, RPO], async () => {
       current = await restart(current, 'exporter-b');
-      // The new pod's first cycles read everything again from DBS (a baseline): the alerts must not notice.
-      await sleep(4_000);
-    } finally {
-      watching = false;
-      await watcher;
-    }
-    expect(samples.length).toBeGreaterThanOrEqual(8);
-    expect([...new Set(samples.map((s) => s.firing.join(' | ')))]).toEqual([sorted(expected).join(' | ')]);
-    for (const k of expected) expect([k, [...new Set(samples.map((s) => s.activeAt[k]))]]).toEqual([k, [before.activeAt[k]]]);
-    // Prometheus's own record agrees: DBSRestoreFailed never left `firing` at any evaluation since the restart began.
-    const res = await prometheus.queryRange(`ALERTS{alertname="DBSRestoreFailed", alertstate="firing"}`, Math.ceil(restartedAt), Math.floor(nowSeconds()), 1);
-    const steps = res.data?.result[0]?.values.map(([t]) => t) ?? [];
-    expect(steps.length).toBeGreaterThanOrEqual(Math.floor(nowSeconds()) - Math.ceil(restartedAt));
-    expect(steps.slice(1).filter((t, i) => t - steps[i]! !== 1)).toEqual([]);
+    });
     await expectNothingPending();
     await expectRulesHealthy();
   }, 60_000);
 
-  it('4. a successful restore, a fresh fast drill and log backup on resolve theirs; log backups resuming leave a gap, which resolves in its time', async () => {
+  it('5. a successful restore and log backup on resolve theirs; log backups resuming leave a gap, which resolves in its time', async () => {
     // A later restore succeeded (ended 10 s ago); the failure has left its 20 s window.
     await addRestoreTask('dbsrestorefail', task('dbsrestorefail-2', 'restore-after-incident-retry', 15_000, 5_000));
-    // A drill 20 s ago in 10 s: fresh and fast.
-    for (const id of ['dbsdrill', 'dbsnoexp']) await addRestoreTask(id, task(`${id}-drill-3`, 'drill-weekly', 20_000, 10_000));
     const resumedAt = Date.now();
     marks.recover = nowSeconds();
     sim.fleet.setSchedule('dbsrpo', { incremental: true });
@@ -366,6 +406,7 @@ describe('restore alerts through a real Prometheus', () => {
       if (id === 'dbsrpo') expect(oldEnd / 1000).toBeCloseTo(stoodStill, 3);
       const gap = expectPlanAlert(alerts, 'DBSRestoreGap', id, 'warning');
       expect(Number(gap.value)).toBeCloseTo((newFullEnd[id]! - oldEnd) / 1000, 3);
+      expect(gap.annotations.description).toContain(`ending at ${humanTimestamp(newFullEnd[id]!)}`);
       const end = await prometheus.query(`dbs_restore_newest_gap_end_timestamp_seconds{backup_plan_id="${id}"}`);
       expect(end.data?.result.length).toBe(1);
       expect(Number(end.data?.result[0]?.value?.[1])).toBeCloseTo(newFullEnd[id]! / 1000, 3);
@@ -380,7 +421,7 @@ describe('restore alerts through a real Prometheus', () => {
     await expectNothingPending();
   }, 90_000);
 
-  it('over the whole run: each alert fired in one unbroken stretch, the quiet plans raised nothing, every rule evaluated cleanly', async () => {
+  it('6. over the whole run: each alert fired in one unbroken stretch, the quiet plans raised nothing, every rule evaluated cleanly', async () => {
     const from = Math.ceil(runStart) + 1;
     const history = await prometheus.queryRange('ALERTS{alertstate="firing"}', from, Math.ceil(nowSeconds()), 1);
     expect(history.status).toBe('success');
@@ -395,4 +436,27 @@ describe('restore alerts through a real Prometheus', () => {
     await expectRulesHealthy();
     expect(prometheus.logs()).not.toMatch(/Evaluating rule failed|many-to-many|duplicate series|vector contains metrics with the same labelset/i);
   }, 30_000);
+
+  /*
+   * KNOWN RULES BUG (src/rules/rules.ts, `bridged()` and the `latest` values built on it): while
+   * the current replica's series are absent (a restart, or one failed scrape), a value falls back
+   * to `max by (plan) (last_over_time(metric[seriesGapTolerance]))`, the largest last value of
+   * EVERY instance seen within the tolerance (15m by default), the replaced pod's included. So for
+   * 15 minutes after a rollout or a restart on a new instance, any value that went down since then
+   * goes back up to what the old pod last said whenever a scrape is missed: here log backup
+   * "enabled" (the old pod said 1, the plan switched it off since), and DBSLogBackupDisabled
+   * resolves and fires again (a new activeAt; with the production `for: 30m` the timer restarts).
+   * The same hits a drill's duration (DBSRestoreDrillSlow fired again after a fast drill in 2 of 10
+   * runs of an earlier version of this file, from one scrape over the 1 s timeout). Marked
+   * `it.fails` so the suite stays green: when the rules are fixed, vitest reports this as passing
+   * unexpectedly; make it a plain `it` then.
+   */
+  it.fails('7. (known rules bug) a second restart, in place, after a value went down since the first: no alert changes', async () => {
+    // Log backup off on dbsrpo: exporter-a (replaced in drill 4, within the 15m tolerance) last said it was on.
+    sim.fleet.updatePlan('dbsrpo', { incremental: null });
+    await expectFiring([LOG_OFF_RPO], 15_000);
+    await expectSteadyThrough([LOG_OFF_RPO], async () => {
+      current = await restartInPlace(current);
+    });
+  }, 60_000);
 });
