@@ -19,11 +19,11 @@
  *
  * Plans:
  *   dbsok           healthy, with drill expectations and a fresh fast drill: never an alert
- *   dbsrpo          log backups stop (DBSRecoveryPointTooOld), resume with a new full (DBSRestoreGap)
+ *   dbsrpo          log backups stop (DBSRecoveryPointTooOld), resume with a new full (DBSRestoreGap); log backup off in test 7
  *   dbslogoff       log backup switched off (DBSLogBackupDisabled), on again with a new full (DBSRestoreGap)
  *   dbslogintended  log backup switched off, declared intended: never an alert
  *   dbsrestorefail  a failed restore (DBSRestoreFailed), held across the restart, then a successful one
- *   dbsdrill        drill expectations (max age 1h, RTO 1m): overdue, then slow, then a fresh fast drill
+ *   dbsdrill        drill expectations (max age 1h, RTO 1m): overdue, then slow too, then a fresh fast drill ends both
  *   dbsnoexp        dbsdrill's drills without expectations: never an alert
  */
 import { pino } from 'pino';
