@@ -57,7 +57,7 @@ function task(ctx: TemplateContext, n: number, fields: Omit<RestoreTask, 'id' | 
   return { id: `${ctx.id}-restore-s${n}`, destinationInstanceType: 'RDS', destinationInstanceId: `pgm-restore-${ctx.id.slice(-6)}-${n}`, ...fields };
 }
 
-/** A restore that failed 30 hours before startTime, one that succeeded 6 hours before, and one running. */
+/** A restore that failed 20 hours before startTime (inside DBSRestoreFailed's day), its retry that succeeded 6 hours before, and one running. */
 const postgresRestores: Template = (ctx) => {
   const seed = running(ctx, {
     name: 'pg-billing-restores',
@@ -78,7 +78,7 @@ const postgresRestores: Template = (ctx) => {
   seed.restores.tasks.push(
     task(ctx, 1, {
       name: 'restore-billing-before-migration',
-      createdAt: at(30),
+      createdAt: at(20),
       durationMs: 25 * MINUTE,
       outcome: 'stop',
       restoreTime: at(32),

@@ -63,14 +63,14 @@ describe('demoGuide', () => {
       ['mysql-payments-drill', ['restore-drills']],
       ['mysql-inventory-drill-overdue', ['restore-drills']],
     ]);
-    expect(guide.title).toBe('Demo fleet: 13 simulated DBS backup plans, 6 of them raising alerts');
+    expect(guide.title).toBe('Demo fleet: 13 simulated DBS backup plans, 7 of them raising alerts');
     const byName = (name: string) => guide.plans.find((p) => p.name === name)!;
     const id = (name: string) => byName(name).id;
     // The duplication plan's log backups are off on purpose (the demo's expectations say so); the CRM plan's are not.
     expect(byName('mysql-reports-duplication').findings).toEqual([{ kind: 'log-backups-off', intended: true, alerts: [] }]);
     // Delays with the default thresholds: the paused plan pages after `for: 30m`, as does log backup off; the
     // stall after an hour of an unchanged size; the rest at once (the fleet's 72h of history is past the lag
-    // and full-age limits, the stuck plan's recovery point stood still 5h ago, the overdue plan's last drill is 9 days old).
+    // and full-age limits, the stuck plan's recovery point stood still 5h ago, a restore failed 20h ago, the overdue plan's last drill is 9 days old).
     expect(promisedAlerts(guide)).toEqual([
       { key: `DBSBackupPlanNotRunning ${id('mysql-legacy-paused')} pause`, afterSeconds: 1800 },
       { key: `DBSBackupJobFailed ${id('mysql-billing-failing')} full`, afterSeconds: 0 },
@@ -82,6 +82,7 @@ describe('demoGuide', () => {
       { key: `DBSRecoveryPointTooOld ${id('polardb-catalog-stuck')}`, afterSeconds: 0 },
       { key: `DBSRestoreGap ${id('mysql-ledger-pitr-gap')}`, afterSeconds: 0 },
       { key: `DBSLogBackupDisabled ${id('mysql-crm-nolog')}`, afterSeconds: 1800 },
+      { key: `DBSRestoreFailed ${id('pg-billing-restores')}`, afterSeconds: 0 },
       { key: `DBSRestoreDrillOverdue ${id('mysql-inventory-drill-overdue')}`, afterSeconds: 0 },
     ]);
     const line = (name: string) => guide.lines.find((l) => l.startsWith(`${name} (`));
@@ -92,7 +93,7 @@ describe('demoGuide', () => {
     expect(line('mysql-reports-duplication')).toMatch(/: log backups off, declared intended \(expectations: log_backup_off: intended\); no alert\.$/);
     expect(line('mysql-ledger-pitr-gap')).toMatch(/: point-in-time restore has a 6h\d+m gap, ending \d+h\d+m ago → DBSRestoreGap at once \(for \d+h\d*m?\)\.$/);
     expect(line('mysql-crm-nolog')).toMatch(/: log backups off → DBSLogBackupDisabled after 30m\.$/);
-    expect(line('pg-billing-restores')).toMatch(/: a restore failed 1d5h\d+m ago \("restore failed: .+"\), one succeeded 5h\d+m ago; a restore running since 10m ago; no alert\.$/);
+    expect(line('pg-billing-restores')).toMatch(/: a restore failed 19h\d+m ago \("restore failed: .+"\), one succeeded 5h\d+m ago → DBSRestoreFailed at once \(for 4h\d+m\); a restore running since 10m ago\.$/);
     expect(line('mysql-payments-drill')).toMatch(/: last restore drill 1d\d+h\d+m ago, took \d+m \(expected every 8d, within 1h\); no alert\.$/);
     expect(line('mysql-inventory-drill-overdue')).toMatch(/: last restore drill 9d\d+h\d+m ago, took \d+m \(expected every 8d, within 1h\) → DBSRestoreDrillOverdue at once\.$/);
 
@@ -148,7 +149,7 @@ describe('demoGuide', () => {
       // The stuck plan's recovery point stands still: 8h after it, about 3h from now.
       DBSRecoveryPointTooOld: expect.any(Number),
       DBSLogBackupDisabled: 3600,
-      // The failed restore of 30h ago is within a 2-day window, though a restore succeeded since: at once, for another ~18h.
+      // The failed restore of ~20h ago is within a 2-day window, though a restore succeeded since: at once, for another ~28h.
       DBSRestoreFailed: 0,
       DBSRestoreDrillOverdue: 0,
       // No DBSRestoreGap: the gap ended more than an hour ago.
@@ -158,10 +159,10 @@ describe('demoGuide', () => {
     expect(recoveryPoint.kind === 'recovery-point-old' && recoveryPoint.alerts).toEqual([{ alert: 'DBSRecoveryPointTooOld', afterSeconds: 8 * 3600 - Math.floor((now - recoveryPoint.pointMs) / 1000) }]);
     const failed = findings.find((f) => f.kind === 'restore-failed')!;
     expect(failed.alerts).toEqual([{ alert: 'DBSRestoreFailed', afterSeconds: 0, endsAfterSeconds: expect.any(Number) }]);
-    expect(failed.alerts[0]!.endsAfterSeconds).toBeGreaterThan(17 * 3600);
-    expect(failed.alerts[0]!.endsAfterSeconds).toBeLessThan(19 * 3600);
+    expect(failed.alerts[0]!.endsAfterSeconds).toBeGreaterThan(28 * 3600);
+    expect(failed.alerts[0]!.endsAfterSeconds).toBeLessThan(29 * 3600);
     expect(guide.lines.join('\n')).toContain('DBSBackupPlanNotRunning after 2h.');
-    expect(guide.lines.join('\n')).toMatch(/→ DBSRestoreFailed at once \(for 1\dh\d*m?\); a restore running since 10m ago\./);
+    expect(guide.lines.join('\n')).toMatch(/→ DBSRestoreFailed at once \(for 1d4h\d*m?\); a restore running since 10m ago\./);
   });
 
   it('opts plans into the drill alerts as the configuration says, and looks ahead at the drill schedule', () => {
@@ -353,9 +354,9 @@ describe('dbs-exporter --demo', () => {
     const guide = guideFor(thresholds);
     const promised = promisedAlerts(guide);
     expect(promised.map((a) => a.afterSeconds)).toEqual(expect.arrayContaining([0, 15, 20, 30]));
-    // Every restore alert the demo can show: a gap, a recovery point standing still, log backup off, a drill overdue.
+    // Every restore alert the demo can show: a gap, a recovery point standing still, log backup off, a failed restore, a drill overdue.
     expect(new Set(promised.map((a) => a.key.split(' ')[0]))).toEqual(
-      new Set(['DBSBackupPlanNotRunning', 'DBSBackupJobFailed', 'DBSNoSuccessfulFullBackup', 'DBSIncrementalBackupLagging', 'DBSBackupJobStalled', 'DBSRecoveryPointTooOld', 'DBSRestoreGap', 'DBSLogBackupDisabled', 'DBSRestoreDrillOverdue']),
+      new Set(['DBSBackupPlanNotRunning', 'DBSBackupJobFailed', 'DBSNoSuccessfulFullBackup', 'DBSIncrementalBackupLagging', 'DBSBackupJobStalled', 'DBSRecoveryPointTooOld', 'DBSRestoreGap', 'DBSLogBackupDisabled', 'DBSRestoreFailed', 'DBSRestoreDrillOverdue']),
     );
 
     const prometheus = await PrometheusServer.start({ job: 'dbs-exporter', rules: renderRules(thresholds), scrapeTargets: [`127.0.0.1:${port}`] });

@@ -240,7 +240,7 @@ describe('restore actions over HTTP', () => {
       const [, retry, failed] = await tasks({ BackupPlanId: plan.id });
       expect(failed).toMatchObject({ RestoreStatus: 'stop', RestoreTaskFinishTime: failed!.RestoreTaskCreateTime + 25 * MINUTE, FullDataRestoreProgress: 100 });
       expect(failed!.ErrMessage).toMatch(/insufficient disk space/);
-      expect(T0 - failed!.RestoreTaskCreateTime).toBe(30 * HOUR);
+      expect(T0 - failed!.RestoreTaskCreateTime).toBe(20 * HOUR);
       expect(failed!.ContinuousRestoreProgress).toBeLessThan(100);
       expect(retry).toMatchObject({ RestoreStatus: 'finish', ErrMessage: '', FullDataRestoreProgress: 100, ContinuousRestoreProgress: 100, FullStruAfterRestoreProgress: 100 });
       expect(T0 - retry!.RestoreTaskCreateTime).toBe(6 * HOUR);
