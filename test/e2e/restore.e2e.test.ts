@@ -224,8 +224,9 @@ async function expectSteadyThrough(expected: readonly string[], action: () => Pr
   expect(samples.length).toBeGreaterThanOrEqual(8);
   expect([...new Set(samples.map((s) => s.firing.join(' | ')))]).toEqual([sorted(expected).join(' | ')]);
   for (const k of expected) expect([k, [...new Set(samples.map((s) => s.activeAt[k]))]]).toEqual([k, [before.activeAt[k]]]);
-  const res = await prometheus.queryRange('ALERTS{alertstate="firing"}', Math.ceil(startedAt), Math.floor(nowSeconds()), 1);
-  const steps = Math.floor(nowSeconds()) - Math.ceil(startedAt) + 1;
+  const [from, to] = [Math.ceil(startedAt), Math.floor(nowSeconds())];
+  const res = await prometheus.queryRange('ALERTS{alertstate="firing"}', from, to, 1);
+  const steps = to - from + 1;
   expect(sorted((res.data?.result ?? []).map((r) => `${key(r.metric)}: ${r.values.length} of ${steps} evaluations`))).toEqual(
     sorted(expected.map((k) => `${k}: ${steps} of ${steps} evaluations`)),
   );
