@@ -89,8 +89,13 @@ export function ruleContext(t: ThresholdText): RuleContext {
         `or (${remembered(record)} and on (${PLAN}) (dbs:backup_plan_polled:bridged == 0))`,
         `or (max by (${PLAN_TYPE}) (last_over_time(${metric}[${G}])) unless on (${PLAN}) dbs_exporter_plan_poll_success)`,
       ].join('\n'),
-    /** A current value: what the replicas say now, or over a gap the last they said. */
-    bridged: (agg, metric, by) => `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`,
+    /**
+     * A current value: what the replicas say now; over a gap, the last that the targets still scraped
+     * said (a pod replaced in a rollout has no `up` any more, so its older values cannot come back on
+     * one missed scrape); failing that (Prometheus restarted), the last any replica said.
+     */
+    bridged: (agg, metric, by) =>
+      `${agg} by (${by}) (${metric})\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]) and on (instance, job) up)\nor ${agg} by (${by}) (last_over_time(${metric}[${G}]))`,
     RUNNING,
     /**
      * Running, and not resumed within `seconds` (a number or a per-plan vector): a plan that was

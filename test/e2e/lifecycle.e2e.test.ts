@@ -112,6 +112,8 @@ async function startReplica(pod: string, port = 0): Promise<Replica> {
     'defaults:',
     '  rate_limit: { requests_per_second: 500 }',
     '  retries: { max_attempts: 2, initial_backoff: 10ms, max_backoff: 20ms }',
+    // Their log backups are off by design (DBSLogBackupDisabled is the restore e2e's).
+    `expectations: [{ plans: { ids: [${[...NO_LOG_BACKUPS].join(', ')}] }, log_backup_off: intended }]`,
   ]);
   const exporter = await runExporter(config, {
     logger: pino({ level: 'silent' }),

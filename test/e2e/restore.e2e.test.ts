@@ -10,12 +10,9 @@
  * One simulator, one Prometheus, one timeline, as in lifecycle.e2e.test.ts: after each step the
  * exact set of firing alerts is asserted; the exporter is replaced by a new pod on a new port
  * while three restore alerts fire (DBSRestoreFailed among them), and none of them may change;
- * test 6 checks the whole run from Prometheus's own ALERTS history. Test 8 is a known rules bug
- * (`it.fails`, see the comment above test 7).
- *
- * The drill alerts resolve before the restart on purpose: a value that went down after a rollout
- * comes back from the replaced pod whenever a scrape is missed within the gap tolerance (test 8),
- * which made DBSRestoreDrillSlow fire again at random when its fast drill came after the restart.
+ * test 6 checks the whole run from Prometheus's own ALERTS history. Tests 7-8: a value that went
+ * down after a rollout must not come back from the replaced pod when a scrape is missed (the rules'
+ * bridged values read only targets Prometheus still scrapes).
  *
  * Plans:
  *   dbsok           healthy, with drill expectations and a fresh fast drill: never an alert
@@ -439,19 +436,10 @@ describe('restore alerts through a real Prometheus', () => {
   }, 30_000);
 
   /*
-   * KNOWN RULES BUG (src/rules/rules.ts, `bridged()` and the `latest` values built on it): while
-   * the current replica's series are absent (a restart, or one failed scrape), a value falls back
-   * to `max by (plan) (last_over_time(metric[seriesGapTolerance]))`, the largest last value of
-   * EVERY instance seen within the tolerance (15m by default), the replaced pod's included. So for
-   * 15 minutes after a rollout or a restart on a new instance, any value that went down since then
-   * goes back up to what the old pod last said whenever a scrape is missed: here log backup
-   * "enabled" (the old pod said 1, the plan switched it off since), and DBSLogBackupDisabled
-   * resolves and fires again (a new activeAt; with the production `for: 30m` the timer restarts).
-   * The same hits a drill's duration: DBSRestoreDrillSlow fired again after a fast drill in 2 of 10
-   * runs of an earlier version of this file, where the fast drill came after the restart (most
-   * likely one scrape missed: the scrape timeout is the 1 s interval). Test 8 is marked `it.fails`
-   * so the suite stays green: when the rules are fixed, vitest reports it as passing unexpectedly;
-   * make it a plain `it` then. Test 7 sets it up and must pass.
+   * While the current replica's series are absent (a restart, or one failed scrape), a bridged value
+   * falls back to the last values of the targets Prometheus still scrapes (`and on (instance, job) up`),
+   * not to every instance seen within the gap tolerance: the pod replaced in test 4 last said dbsrpo's
+   * log backup was on, and must not bring that back (DBSLogBackupDisabled would resolve and fire again).
    */
   it('7. log backup switched off after the rollout: DBSLogBackupDisabled fires', async () => {
     // Exporter-a (replaced in test 4, within the 15m gap tolerance) last said dbsrpo's log backup was on.
@@ -461,7 +449,7 @@ describe('restore alerts through a real Prometheus', () => {
     await expectNothingPending();
   }, 30_000);
 
-  it.fails('8. (known rules bug) the same pod restarted in place after a value went down since the rollout: no alert changes', async () => {
+  it('8. the same pod restarted in place after a value went down since the rollout: no alert changes', async () => {
     await expectSteadyThrough([LOG_OFF_RPO], async () => {
       current = await restartInPlace(current);
     });
