@@ -53,7 +53,10 @@ const INIT = 'DBSBackupPlanNotRunning dbsinit init';
 const LOG_FAILED = 'DBSBackupJobFailed dbslogfail incremental';
 const LOG_FAIL_LAG = 'DBSIncrementalBackupLagging dbslogfail incremental';
 const NO_LOG_LAG = 'DBSIncrementalBackupLagging dbsnolog incremental';
-const INITIAL = [OVERDUE, NO_FULL, AT_RISK, INIT, LOG_FAILED, LOG_FAIL_LAG, NO_LOG_LAG];
+/** Neither log chain starts at its full: DBS lists no continuous range, so no point-in-time restore at all. */
+const LOG_FAIL_RPO = 'DBSRecoveryPointTooOld dbslogfail';
+const NO_LOG_RPO = 'DBSRecoveryPointTooOld dbsnolog';
+const INITIAL = [OVERDUE, NO_FULL, AT_RISK, INIT, LOG_FAILED, LOG_FAIL_LAG, NO_LOG_LAG, LOG_FAIL_RPO, NO_LOG_RPO];
 const FINAL = INITIAL.filter((k) => k !== OVERDUE && k !== INIT);
 
 const nowSeconds = () => Date.now() / 1000;
