@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PLANS } from '../../src/demo/defaults.js';
 import { REPO, waitForStatus } from '../cli/cli-process.js';
 import { find, parseExposition, valueOf } from '../support/exposition.js';
 import { freePort } from '../support/ports.js';
@@ -195,8 +196,8 @@ describe('the runtime tree from scripts/build-image.sh', () => {
     expect(res.status).toBe(200);
     const m = parseExposition(await res.text());
     const plans = find(m, 'dbs_backup_plan_info', { account: 'demo' });
-    expect(plans).toHaveLength(8);
-    expect(new Set(plans.map((s) => s.labels.backup_plan_id)).size).toBe(8);
+    expect(plans).toHaveLength(DEMO_PLANS);
+    expect(new Set(plans.map((s) => s.labels.backup_plan_id)).size).toBe(DEMO_PLANS);
     expect(valueOf(m, 'dbs_exporter_build_info', { version: pkg.version })).toBe(1);
 
     const healthy = await new InImage(app, ['dist/healthcheck.js'], { DBS_EXPORTER_HEALTHCHECK_URL: `http://127.0.0.1:${port}/-/healthy` }).exit(10_000);
