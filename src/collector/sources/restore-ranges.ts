@@ -115,7 +115,13 @@ export function restoreRanges(settings: RestoreRangeSettings) {
         EndTimestampForRestore: window.endMs,
       });
       const ranges = answer.Items.map((range) => observeRange(range, window)).filter((r): r is RestorableRange => r !== undefined);
-      return { state: summariseRanges(ranges, window) };
+      // A RangeType DBS does not document counts as neither kind: said once, not dropped silently.
+      const notices = answer.Items.filter((range) => rangeType(range.RangeType) === 'unknown').map((range) => ({
+        key: `range-type:${range.RangeType}`,
+        message: 'unknown RangeType from DBS; the range is counted as neither point nor range',
+        fields: { range_type: range.RangeType, backup_plan_id: info.planId },
+      }));
+      return { state: summariseRanges(ranges, window), notices };
     },
     view: (state: RestoreRanges) => state,
   });
