@@ -4,7 +4,6 @@
  * an error or Ctrl-C never leaves a server or simulator running.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -243,15 +242,5 @@ export class Child {
   }
 }
 
-/** A free loopback port (bound and released; the CLI needs a port number up front). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port (bound and released; the CLI needs a port number up front): the tests' own. */
+export { freePort } from '../../test/support/ports.js';
