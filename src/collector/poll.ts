@@ -5,6 +5,7 @@
  * long as fewer than a page of records are new. A source that is not due keeps its state.
  */
 import type { DbsApi } from '../dbs/api.js';
+import { DbsApiError } from '../dbs/errors.js';
 import type { BackupPlanDetail } from '../dbs/schemas.js';
 import type { BackupTypeState } from './backup-type-state.js';
 import type { PlanInfo } from './plan-info.js';
@@ -47,7 +48,7 @@ export async function pollPlan(
   const runs = await Promise.all(due.map((source) => (source.kind === 'jobs' ? runJobSource(source, ctx) : runStateSource(source, ctx))));
   for (const run of runs) {
     if (run.kind === 'jobs') byType[run.backupType] = run.state;
-    else states[run.name] = run.state;
+    else if (run.state !== undefined) states[run.name] = run.state;
     notices.push(...run.notices);
     sourceRunMs[run.name] = nowMs;
   }
@@ -84,7 +85,22 @@ async function runJobSource(source: JobSource, { api, info, previous, settings, 
   return { kind: 'jobs' as const, name: source.name, backupType: source.backupType, state, notices };
 }
 
+/**
+ * A source with its own state. One the RAM policy does not allow (403) keeps its last state and says
+ * so once, instead of failing the plan's poll: an upgrade that adds an action must not blind every plan.
+ */
 async function runStateSource(source: StateSource<string, unknown, unknown>, { api, info, previous, settings, nowMs }: PollContext) {
-  const result = await source.poll({ api, info, nowMs, settings }, previous?.sources?.[source.name]);
-  return { kind: 'state' as const, name: source.name, state: result.state, notices: result.notices ?? [] };
+  const prev = previous?.sources?.[source.name];
+  try {
+    const result = await source.poll({ api, info, nowMs, settings }, prev);
+    return { kind: 'state' as const, name: source.name, state: result.state, notices: result.notices ?? [] };
+  } catch (err) {
+    if (!(err instanceof DbsApiError) || err.errorClass !== 'forbidden') throw err;
+    const notice = {
+      key: `forbidden:${source.action}`,
+      message: `${source.action} is not allowed for this account: add it to the RAM policy, or turn the source off (collection.${source.name}.enabled: false)`,
+      fields: { action: source.action, backup_plan_id: info.planId, code: err.code },
+    };
+    return { kind: 'state' as const, name: source.name, state: prev, notices: [notice] };
+  }
 }

@@ -164,6 +164,36 @@ describe('exporter against the simulator', () => {
     expect(lines.filter((l) => l.includes('collection cycle finished'))).toHaveLength(3);
   });
 
+  it('a restore action the RAM policy forbids (403): plans poll fine, its families stay absent, said once; the other restore source works', async () => {
+    const clock = new ManualClock(T0);
+    const sim = await emptySimulator(clock);
+    sim.fleet.addPlan({ id: 'dbsnoperm', createdAt: T0 - DAY, schedule: { full: false, incremental: false } });
+    sim.fleet.addFullBackup('dbsnoperm', { StartTime: T0 - 2 * HOUR, EndTime: T0 - HOUR });
+    sim.fleet.addRestoreTask('dbsnoperm', { name: 'drill-weekly', createdAt: T0 - 3 * HOUR, durationMs: 40 * MIN, outcome: 'finish' });
+    sim.faults.set({ kind: 'forbidden', action: 'DescribeRestoreRangeInfo' });
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    // Every cycle asks again: the interval of 1s is shorter than the collection interval.
+    const exporter = exporterFor([{ name: 'prod', sim }], clock, '  restore_ranges: { interval: 1s }', logger);
+    for (let i = 0; i < 3; i++) {
+      await exporter.runCycle();
+      clock.advance(MIN);
+    }
+    const m = await scrape(exporter);
+    expect(valueOf(m, 'dbs_exporter_plan_poll_success', plan('dbsnoperm'))).toBe(1);
+    expect(find(m, 'dbs_restore_ranges', plan('dbsnoperm'))).toEqual([]);
+    expect(valueOf(m, 'dbs_restore_drill_last_success_timestamp_seconds', plan('dbsnoperm'))).toBe((T0 - 3 * HOUR + 40 * MIN) / 1000);
+    expect(valueOf(m, 'dbs_exporter_api_requests_total', { account: 'prod', action: 'DescribeRestoreRangeInfo', code: 'forbidden' })).toBe(3);
+    const said = lines.map((l) => JSON.parse(l) as { msg: string; action?: string }).filter((l) => l.action === 'DescribeRestoreRangeInfo');
+    expect(said).toHaveLength(1);
+    expect(said[0]!.msg).toBe('DescribeRestoreRangeInfo is not allowed for this account: add it to the RAM policy, or turn the source off (collection.restore_ranges.enabled: false)');
+
+    // Allowed again: the ranges come at the next read.
+    sim.faults.clear();
+    await exporter.runCycle();
+    expect(valueOf(await scrape(exporter), 'dbs_restore_ranges', { ...plan('dbsnoperm'), range_type: 'point' })).toBe(1);
+  });
+
   it('a plan removed from DBS loses its series at the next successful poll', async () => {
     const clock = new ManualClock(T0);
     const sim = await emptySimulator(clock);
