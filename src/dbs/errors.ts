@@ -36,9 +36,12 @@ export class DbsApiError extends Error {
     return this.details.statusCode;
   }
 
-  /** Worth another attempt: the same request may well succeed a moment later. */
+  /**
+   * Worth another attempt: the same request may well succeed a moment later. A reused nonce too: the
+   * SDK draws it at random, and the retry is signed with a fresh one.
+   */
   get retryable(): boolean {
-    return RETRYABLE.has(this.errorClass) || (this.errorClass === 'server' && (this.statusCode ?? 500) >= 500);
+    return RETRYABLE.has(this.errorClass) || (this.errorClass === 'server' && (this.statusCode ?? 500) >= 500) || this.code === 'SignatureNonceUsed';
   }
 }
 

@@ -34,6 +34,13 @@ describe('parseResponse', () => {
     expect([err.errorClass, err.code, err.requestId, err.retryable]).toEqual(['throttled', 'Throttling.User', 'R2', true]);
   });
 
+  it('a reused signature nonce is retried (the retry is signed with a fresh one); a bad signature is not', () => {
+    const nonce = new DbsApiError(classifyApiCode('SignatureNonceUsed', 400), 'SignatureNonceUsed', 'Specified signature nonce was used already.', { statusCode: 400 });
+    const signature = new DbsApiError(classifyApiCode('SignatureDoesNotMatch', 400), 'SignatureDoesNotMatch', 'bad signature', { statusCode: 400 });
+    expect([nonce.errorClass, nonce.retryable]).toEqual(['auth', true]);
+    expect([signature.errorClass, signature.retryable]).toEqual(['auth', false]);
+  });
+
   it('an ErrCode with no Success flag is an error, not data', () => {
     expect(fail({ RequestId: 'R3', ErrCode: 'InternalError' }).errorClass).toBe('server');
   });
