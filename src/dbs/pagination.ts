@@ -11,7 +11,8 @@ export const DEFAULT_MAX_PAGES = 200;
 /** Pages requested at once once page 0 has told the total. */
 export const PAGES_IN_FLIGHT = 10;
 
-type PagedAction = DbsAction;
+/** Actions whose answer is a list of Items (the others answer one Item). */
+export type PagedAction = { [A in DbsAction]: ActionResponse<A> extends { Items: readonly unknown[] } ? A : never }[DbsAction];
 export type Item<A extends PagedAction> = ActionResponse<A>['Items'][number];
 
 export interface PaginateOptions {
@@ -92,7 +93,7 @@ export async function listAll<A extends PagedAction, T = Item<A>>(
 }
 
 function itemId(item: unknown): string | undefined {
-  const record = item as { BackupSetId?: unknown; BackupPlanId?: unknown; RestoreTaskId?: unknown };
-  const id = record.BackupSetId ?? record.RestoreTaskId ?? record.BackupPlanId;
+  const record = item as { BackupSetId?: unknown; BackupPlanId?: unknown; RestoreTaskId?: unknown; BackupGatewayId?: unknown };
+  const id = record.BackupSetId ?? record.RestoreTaskId ?? record.BackupGatewayId ?? record.BackupPlanId;
   return typeof id === 'string' ? id : undefined;
 }

@@ -4,30 +4,17 @@
  * Why: docs/design/dbs-client.md#response-schemas
  */
 import { z } from 'zod';
+import { envelope, epochMillis, itemsOf, long, opt, wireBoolean } from './wire.js';
+import * as ops from './operations.js';
+
+export { epochMillis } from './wire.js';
+export * from './operations.js';
 
 export const API_VERSION = '2019-03-06';
 
 /** Page sizes the API accepts. */
 export const PAGE_SIZES = [30, 50, 100] as const;
 export type PageSize = (typeof PAGE_SIZES)[number];
-
-/** A Long on the wire: a finite number, or a string of digits (some gateways stringify longs). */
-const long = z.union([
-  z.number().finite(),
-  z
-    .string()
-    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-    .transform(Number)
-    .pipe(z.number().finite('expected a finite number')),
-]);
-
-/** Epoch milliseconds. Zero or absent means "not set" in DBS responses. */
-export const epochMillis = long;
-
-/** An optional, nullable field: DBS omits unset fields or sends null. */
-function opt<T extends z.ZodType>(schema: T) {
-  return schema.nullish().transform((v) => (v === null ? undefined : v));
-}
 
 /** Known values are documented; anything else is carried through as a plain string. */
 export const INCREMENT_BACKUP_STATUSES = ['INIT', 'FILLING', 'COMPLETED', 'UNCOMPLETED'] as const;
@@ -38,19 +25,6 @@ export const STORAGE_METHODS = ['Standard', 'IA', 'Archive', 'UNKNOWN'] as const
 export type IncrementBackupStatus = (typeof INCREMENT_BACKUP_STATUSES)[number];
 export type BackupPlanStatus = (typeof BACKUP_PLAN_STATUSES)[number];
 export type StorageMethod = (typeof STORAGE_METHODS)[number];
-
-/** Fields every paged DBS response carries. */
-const envelope = {
-  RequestId: opt(z.string()),
-  HttpStatusCode: opt(long),
-  Success: opt(z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])),
-  ErrCode: opt(z.string()),
-  ErrMessage: opt(z.string()),
-  PageNum: opt(long),
-  PageSize: opt(long),
-  TotalPages: opt(long),
-  TotalElements: opt(long),
-};
 
 export const incrementBackupFileSchema = z.looseObject({
   BackupSetId: z.string().min(1),
@@ -99,11 +73,22 @@ export const backupPlanDetailSchema = z.looseObject({
   BackupStartTime: opt(z.string()),
   /** Days a backup set is kept. */
   BackupRetentionPeriod: opt(long),
-  EnableBackupLog: opt(z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')])),
+  EnableBackupLog: opt(wireBoolean),
   BackupStorageType: opt(z.string()),
   InstanceClass: opt(z.string()),
   BackupPlanCreateTime: opt(epochMillis),
   ErrMessage: opt(z.string()),
+  /** When a prepaid plan's subscription ends (epoch ms). */
+  InstanceExpiredTimestamp: opt(epochMillis),
+  /** PREPAY (subscription) or POSTPAY (pay-as-you-go). */
+  InstanceChargeType: opt(z.string()),
+  /** A number here, a string in DescribeBackupGatewayList; 0 or absent: no gateway (a cloud database). */
+  BackupGatewayId: opt(z.union([long, z.literal('')]).transform((v) => (v === '' ? undefined : v))),
+  StorageEncryptMethod: opt(z.string()),
+  /** Days, as a string. */
+  LogBackupRetentionPeriod: opt(z.union([long, z.literal('')]).transform((v) => (v === '' ? undefined : v))),
+  /** Days, as a string. */
+  IncrementBackupRetentionPeriod: opt(z.union([long, z.literal('')]).transform((v) => (v === '' ? undefined : v))),
 });
 export type BackupPlanDetail = z.infer<typeof backupPlanDetailSchema>;
 
@@ -147,13 +132,6 @@ export const restoreTaskDetailSchema = z.looseObject({
   DestinationEndpointInstanceID: opt(z.string()),
 });
 export type RestoreTaskDetail = z.infer<typeof restoreTaskDetailSchema>;
-
-/** `Items` is `{ <ItemName>: [...] }`; an empty page may omit it or send `{}`. */
-function itemsOf<T extends z.ZodType, K extends string>(key: K, item: T) {
-  return opt(z.object({ [key]: opt(z.array(item)) } as Record<K, ReturnType<typeof opt<z.ZodArray<T>>>>)).transform(
-    (items) => ((items as Record<K, z.infer<T>[] | undefined> | undefined)?.[key] ?? []) as z.infer<T>[],
-  );
-}
 
 export const describeIncrementBackupListResponseSchema = z.looseObject({
   ...envelope,
@@ -279,6 +257,9 @@ export const ACTION_SPECS = {
   DescribeIncrementBackupList: action<DescribeIncrementBackupListRequest>()(describeIncrementBackupListResponseSchema),
   DescribeRestoreRangeInfo: action<DescribeRestoreRangeInfoRequest>()(describeRestoreRangeInfoResponseSchema),
   DescribeRestoreTaskList: action<DescribeRestoreTaskListRequest>()(describeRestoreTaskListResponseSchema),
+  DescribeBackupPlanBilling: action<ops.DescribeBackupPlanBillingRequest>()(ops.describeBackupPlanBillingResponseSchema),
+  DescribeBackupGatewayList: action<ops.DescribeBackupGatewayListRequest>()(ops.describeBackupGatewayListResponseSchema),
+  DescribeJobErrorCode: action<ops.DescribeJobErrorCodeRequest>()(ops.describeJobErrorCodeResponseSchema),
 } as const;
 
 export type DbsAction = keyof typeof ACTION_SPECS;

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ActionParams, DbsApi } from '../../dbs/api.js';
-import { type Item, listAll } from '../../dbs/pagination.js';
+import { type Item, type PagedAction, listAll } from '../../dbs/pagination.js';
 import type { DbsAction } from '../../dbs/schemas.js';
 import type { BackupTypeState } from '../backup-type-state.js';
 import type { ObservedJob } from '../observe.js';
@@ -35,10 +35,10 @@ export function isDue(schedule: Schedule, lastRunMs: number | undefined, nowMs: 
 }
 
 /** A listing request without its paging fields (listAll adds those). */
-export type ListRequest<A extends DbsAction> = Omit<ActionParams<A>, 'PageNum' | 'PageSize'>;
+export type ListRequest<A extends PagedAction> = Omit<ActionParams<A>, 'PageNum' | 'PageSize'>;
 
 /** A per-plan listing of backup jobs, kept as one backup type of the plan's state. */
-export interface JobSourceDefinition<A extends DbsAction> {
+export interface JobSourceDefinition<A extends PagedAction> {
   name: string;
   action: A;
   responseSchema: z.ZodType;
@@ -55,13 +55,13 @@ export interface JobSourceDefinition<A extends DbsAction> {
 }
 
 /** A job source with its action's types closed over, so sources of different actions share one list. */
-export interface JobSource extends Omit<JobSourceDefinition<DbsAction>, 'request' | 'observe'> {
+export interface JobSource extends Omit<JobSourceDefinition<PagedAction>, 'request' | 'observe'> {
   kind: 'jobs';
   /** Every page of the listing since startMs, as jobs (throws a DbsApiError). */
   list(api: DbsApi, planId: string, startMs: number, maxPages?: number): Promise<ObservedJob[]>;
 }
 
-export function defineJobSource<A extends DbsAction>(definition: JobSourceDefinition<A>): JobSource {
+export function defineJobSource<A extends PagedAction>(definition: JobSourceDefinition<A>): JobSource {
   const { request, observe, ...rest } = definition;
   return {
     ...rest,
