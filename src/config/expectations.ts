@@ -9,6 +9,11 @@ export interface PlanExpectations {
   logBackupOffIntended?: true;
   restoreDrillMaxAgeMs?: number;
   restoreDrillRtoMs?: number;
+  /** Policy: the least retention of each backup type. */
+  minRetentionMs?: { full?: number; incremental?: number };
+  storageEncryptionRequired?: true;
+  /** Share of the free backup traffic that, once used, pages. */
+  backupTrafficAlertRatio?: number;
 }
 
 export interface Expectation {
@@ -25,6 +30,9 @@ export function compileExpectation(file: ExpectationFile): Expectation {
       ...(file.log_backup_off === 'intended' ? { logBackupOffIntended: true as const } : {}),
       ...(file.restore_drill_max_age !== undefined ? { restoreDrillMaxAgeMs: file.restore_drill_max_age } : {}),
       ...(file.restore_drill_rto !== undefined ? { restoreDrillRtoMs: file.restore_drill_rto } : {}),
+      ...(file.min_retention ? { minRetentionMs: { ...file.min_retention } } : {}),
+      ...(file.storage_encryption === 'required' ? { storageEncryptionRequired: true as const } : {}),
+      ...(file.backup_traffic_alert_ratio !== undefined ? { backupTrafficAlertRatio: file.backup_traffic_alert_ratio } : {}),
     },
   };
 }

@@ -5,7 +5,11 @@
 import validateCron from 'node-cron';
 import { z } from 'zod';
 import { BACKUP_PLAN_STATUSES } from '../dbs/schemas.js';
-import { DURATION_PATTERN, MAX_TIMER_MS, formatDuration, parseDuration } from './duration.js';
+import { MAX_TIMER_MS } from './duration.js';
+import { duration, nonEmpty, validRegex } from './fields.js';
+import { expectationSchema } from './expectations-schema.js';
+import { SOURCE_SCHEMAS } from './sources.js';
+import { planFilterSchema, planId } from './plan-filter-schema.js';
 
 /** Regions where DBS has an OpenAPI endpoint. Others are accepted only with an `endpoint` override. */
 export const DBS_REGIONS = [
@@ -28,45 +32,8 @@ const ENV_NAME = /^[A-Z_][A-Z0-9_]*$/;
 // ---------------------------------------------------------------------------------------------
 // Building blocks
 
-interface DurationOptions {
-  min?: number;
-  max?: number;
-  /** JSON Schema annotations; zod keeps them only on the string side of the transform. */
-  meta?: { default?: string; description?: string };
-}
-
-/** A Prometheus-style duration string, parsed to milliseconds. */
-function duration({ min = 0, max = Number.MAX_SAFE_INTEGER, meta = {} }: DurationOptions = {}) {
-  return z
-    .string({ error: 'expected a duration such as 30s, 5m or 1h30m' })
-    .regex(DURATION_PATTERN, 'expected a duration such as 500ms, 30s, 5m, 1h30m, 72h or 7d (units ms, s, m, h, d, w, y)')
-    .superRefine((text, ctx) => {
-      if (!DURATION_PATTERN.test(text)) return; // already reported by the pattern
-      let ms: number;
-      try {
-        ms = parseDuration(text);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `duration is too large (at most ${formatDuration(max)})` });
-        return;
-      }
-      if (ms > max) ctx.addIssue({ code: 'custom', message: `duration is too large (at most ${formatDuration(max)})` });
-      else if (ms < min) ctx.addIssue({ code: 'custom', message: `duration is too small (at least ${formatDuration(min)})` });
-    })
-    .meta(meta)
-    .transform(parseDuration);
-}
-
-const nonEmpty = z.string().min(1);
 const envName = z.string().regex(ENV_NAME, 'expected an environment variable name (A-Z, 0-9 and _)');
 const filePath = nonEmpty.meta({ description: 'Path to a file; relative paths are resolved against the config file\'s folder.' });
-
-function validRegex(pattern: string, ctx: z.core.$RefinementCtx<string>): void {
-  try {
-    new RegExp(pattern);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: `invalid regular expression: ${(err as Error).message.replace(/^Invalid regular expression: /, '')}` });
-  }
-}
 
 function validCronExpression(expression: string, ctx: z.core.$RefinementCtx<string>): void {
   if (!validateCron.validate(expression)) {
@@ -189,22 +156,6 @@ export const credentialsSchema = z.discriminatedUnion('type', credentialVariants
 // ---------------------------------------------------------------------------------------------
 // Plan selection
 
-const planId = z.string().regex(/^[A-Za-z0-9_-]+$/, 'expected a BackupPlanId such as dbstooi01ex68w');
-
-/** A plan matches a filter when it matches every criterion set in it (and any value of a list). */
-const planFilterSchema = z
-  .strictObject({
-    ids: z.array(planId).min(1).optional().meta({ description: 'BackupPlanIds.' }),
-    name_regex: z.string().superRefine(validRegex).optional().meta({ description: 'JavaScript regular expression tested against BackupPlanName (unanchored).' }),
-    statuses: z.array(z.enum(BACKUP_PLAN_STATUSES)).min(1).optional().meta({ description: 'BackupPlanStatus values.' }),
-    instance_types: z.array(nonEmpty).min(1).optional().meta({ description: 'SourceEndpointInstanceType values such as RDS, ECS, PolarDB (case-insensitive).' }),
-  })
-  .refine(
-    (filter) => Object.values(filter).some((criterion) => criterion !== undefined),
-    // An empty exclude would match, and drop, every plan: almost certainly not what was meant.
-    'set at least one of ids, name_regex, statuses, instance_types',
-  );
-
 /**
  * Either discovery (DescribeBackupPlanList, narrowed by include/exclude) or an explicit list of
  * ids. The two don't mix: filters next to `ids` would be silently meaningless, so they are an error.
@@ -279,41 +230,13 @@ const targetsSchema = z
 
 export const DEFAULT_INTERVAL = '60s';
 
-const DAY_MS = 24 * 3_600_000;
-
-const restoreRangesSchema = z
-  .strictObject({
-    enabled: z.boolean().default(true).meta({ description: 'Read DescribeRestoreRangeInfo (point-in-time restore continuity) for every plan.' }),
-    interval: duration({ min: 1_000, max: MAX_TIMER_MS }).prefault('15m').meta({ description: "How often each plan's restorable ranges are read." }),
-    window: duration({ min: DAY_MS, max: 400 * DAY_MS })
-      .prefault('7d')
-      .meta({ description: "Window asked for when a plan does not say its BackupRetentionPeriod (otherwise the plan's retention is the window)." }),
-  })
-  .meta({ description: 'Restorable time ranges and their gaps (DescribeRestoreRangeInfo).' });
-
-const restoreTasksSchema = z
-  .strictObject({
-    enabled: z.boolean().default(true).meta({ description: 'Read DescribeRestoreTaskList (restores and restore drills) for every plan.' }),
-    interval: duration({ min: 1_000, max: MAX_TIMER_MS }).prefault('5m').meta({ description: "How often each plan's restore tasks are read (from the newest seen)." }),
-    lookback: duration({ min: DAY_MS, max: 400 * DAY_MS })
-      .prefault('35d')
-      .meta({ description: 'History of restore tasks read on the first poll, and the window dbs_restore_tasks counts over: longer than the longest drill interval.' }),
-    drill_name_regex: z
-      .string()
-      .superRefine(validRegex)
-      .default('drill')
-      .meta({ description: 'Restore tasks whose RestoreTaskName matches this JavaScript regular expression (case-insensitive, unanchored) are restore drills.' }),
-  })
-  .meta({ description: 'Restore tasks and restore drills (DescribeRestoreTaskList).' });
-
 const collectionSchema = z
   .strictObject({
     interval: duration({ min: 1_000, max: MAX_TIMER_MS, meta: { default: DEFAULT_INTERVAL, description: 'Poll every target this often. Exclusive with cron.' } }).optional(),
     cron: z.string().superRefine(validCronExpression).optional().meta({ description: 'Poll on this node-cron schedule (5 or 6 fields) instead of an interval.' }),
     lookback: duration({ min: 60_000, max: 400 * 24 * 3_600_000 }).prefault('72h').meta({ description: 'How far back the first poll reads backup history.' }),
     overlap: duration({ max: 24 * 3_600_000 }).prefault('10m').meta({ description: 'Each poll re-reads this much history before the last watermark, to catch late-finishing jobs.' }),
-    restore_ranges: restoreRangesSchema.prefault({}),
-    restore_tasks: restoreTasksSchema.prefault({}),
+    ...SOURCE_SCHEMAS,
     max_staleness: duration({ max: 400 * 24 * 3_600_000 }).prefault('15m').meta({
       description:
         "While a plan's polls fail, how long its point-in-time gauges (job and set counts, the running job) are still exported; what DBS said (backup timestamps, lag, plan status and info, counters) is kept for as long as DBS lists the plan.",
@@ -344,19 +267,6 @@ const webSchema = z
 
 // ---------------------------------------------------------------------------------------------
 // Expectations: what the user declares about some plans, exported as metrics the alert rules read
-
-const expectationSchema = z
-  .strictObject({
-    targets: z.array(nonEmpty).min(1).optional().meta({ description: 'Names of the targets it applies to; all when absent.' }),
-    plans: planFilterSchema.optional().meta({ description: 'The plans it applies to (every criterion set must match); all when absent.' }),
-    log_backup_off: z.literal('intended').optional().meta({ description: 'Log backup is off on purpose: DBSLogBackupDisabled does not fire for these plans.' }),
-    restore_drill_max_age: duration({ min: 3_600_000, max: 400 * DAY_MS }).optional().meta({ description: 'A successful restore drill is expected at least this often (DBSRestoreDrillOverdue).' }),
-    restore_drill_rto: duration({ min: 60_000, max: 30 * DAY_MS }).optional().meta({ description: 'A restore drill should take at most this long (DBSRestoreDrillSlow).' }),
-  })
-  .refine(
-    (e) => e.log_backup_off !== undefined || e.restore_drill_max_age !== undefined || e.restore_drill_rto !== undefined,
-    'set at least one of log_backup_off, restore_drill_max_age, restore_drill_rto',
-  );
 
 // ---------------------------------------------------------------------------------------------
 

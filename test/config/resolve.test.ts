@@ -24,6 +24,9 @@ describe('resolved configuration', () => {
       max_staleness: 900_000,
       restore_ranges: { enabled: true, interval: 900_000, window: 604_800_000 },
       restore_tasks: { enabled: true, interval: 300_000, lookback: 35 * 86_400_000, drill_name_regex: 'drill' },
+      billing: { enabled: true, interval: 3_600_000 },
+      gateways: { enabled: true },
+      job_errors: { enabled: true, max_per_cycle: 20, language: 'en' },
       schedule: { type: 'interval', interval: 60_000 },
     });
     expect(config.expectations).toEqual([]);
@@ -168,7 +171,7 @@ expectations:
     })();
     expect(bad?.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
       'expectations[2].targets[0]: no target is named "staging"',
-      'expectations[3]: set at least one of log_backup_off, restore_drill_max_age, restore_drill_rto',
+      'expectations[3]: set at least one of log_backup_off, restore_drill_max_age, restore_drill_rto, min_retention, storage_encryption, backup_traffic_alert_ratio',
     ]);
   });
 });
