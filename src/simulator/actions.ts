@@ -15,6 +15,7 @@ import {
   type PagingOverride,
 } from './action-params.js';
 import type { Fleet } from './fleet.js';
+import { describeBackupGatewayList, describeBackupPlanBilling, describeJobErrorCode } from './operations-actions.js';
 import { describeRestoreRangeInfo, describeRestoreTaskList } from './restore-actions.js';
 
 export type { ActionParams, ActionResponseBody, PagingOverride } from './action-params.js';
@@ -68,4 +69,7 @@ export const ACTION_HANDLERS: Record<DbsAction, (fleet: Fleet, params: ActionPar
   DescribeIncrementBackupList: describeIncrementBackupList,
   DescribeRestoreRangeInfo: describeRestoreRangeInfo,
   DescribeRestoreTaskList: describeRestoreTaskList,
+  DescribeBackupPlanBilling: describeBackupPlanBilling,
+  DescribeBackupGatewayList: describeBackupGatewayList,
+  DescribeJobErrorCode: describeJobErrorCode,
 };
