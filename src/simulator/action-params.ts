@@ -73,17 +73,27 @@ export function envelope<T>(page: Page<T>, itemName: string): ActionResponseBody
 }
 
 export function requiredPlanId(params: ActionParams): string {
-  const planId = params.get('BackupPlanId');
-  if (!planId) throw apiErrors.invalidParameter('BackupPlanId', 'BackupPlanId is mandatory for this action');
-  return planId;
+  return requiredParam(params, 'BackupPlanId');
 }
 
 /** DBS answers an unknown plan with HTTP 200 and Success:false, not a gateway error. */
 export function planNotFound(planId: string): ActionResponseBody {
+  return notFound('BackupPlanId', planId);
+}
+
+/** The same answer for any unknown id (a plan, a task). */
+export function notFound(name: string, value: string): ActionResponseBody {
   return {
     HttpStatusCode: 200,
     Success: false,
     ErrCode: 'Param.NotFound',
-    ErrMessage: `The specified parameter BackupPlanId value ${planId} is not valid.`,
+    ErrMessage: `The specified parameter ${name} value ${value} is not valid.`,
   };
+}
+
+/** A parameter the action cannot do without, answered like a missing BackupPlanId. */
+export function requiredParam(params: ActionParams, name: string): string {
+  const value = params.get(name);
+  if (!value) throw apiErrors.invalidParameter(name, `${name} is mandatory for this action`);
+  return value;
 }

@@ -7,6 +7,7 @@ import { DAY, HOUR, MINUTE, type BackupKind, type FullBackupInput, type Incremen
 import type { PlanState } from './plan-state.js';
 import { completedLogTimes, type Span } from './restore.js';
 import {
+  activeWindows,
   generateFullBackups,
   generateIncrementBackups,
   generatedFullId,
@@ -84,7 +85,7 @@ export function completedLogs(state: PlanState, now: number, lookaheadMs: number
   // A generated log is listed once it started in a window and until it expires; it is COMPLETED once it ended.
   const unexpiredFrom = now - state.plan.retentionDays * DAY - interval;
   const spans: Span[] = [];
-  for (const window of state.windows.incremental) {
+  for (const window of activeWindows(state.plan, state.windows.incremental)) {
     const first = Math.max(Math.ceil((Math.max(listableFrom, window.from) - phase) / interval), Math.ceil((unexpiredFrom - phase) / interval));
     const last = Math.min(Math.floor((Math.min(window.to - 1, now) - phase) / interval), Math.floor((now - interval - phase) / interval));
     if (first <= last) spans.push({ begin: phase + first * interval, end: phase + (last + 1) * interval });

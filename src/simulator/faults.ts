@@ -57,7 +57,7 @@ interface ActiveRule {
 }
 
 /** Answered in one piece: a repeatPage rule has no page to repeat there, so it never fires on them. */
-export const UNPAGED_ACTIONS: ReadonlySet<string> = new Set<DbsAction>(['DescribeRestoreRangeInfo']);
+export const UNPAGED_ACTIONS: ReadonlySet<string> = new Set<DbsAction>(['DescribeRestoreRangeInfo', 'DescribeBackupPlanBilling', 'DescribeJobErrorCode']);
 
 function repeatsUnpagedAction(rule: { kind: string; action?: string }): boolean {
   return rule.kind === 'repeatPage' && rule.action !== undefined && UNPAGED_ACTIONS.has(rule.action);

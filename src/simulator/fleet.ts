@@ -4,7 +4,10 @@
  * the moment it is asked, so advancing the clock makes jobs start, grow and finish.
  */
 import type {
+  WireBackupGateway,
+  WireBackupPlanBilling,
   WireBackupPlanDetail,
+  WireJobErrorCode,
   WireFullBackupFile,
   WireIncrementBackupFile,
   WireRecoverRange,
@@ -20,7 +23,11 @@ import {
   planRestoreWindow,
   type BackupSetFilter,
 } from './backup-sets.js';
+import { billingItem, subscriptionOf } from './billing.js';
 import type { Clock } from './clock.js';
+import { applySubscription, failFulls, fullJobError, planIdOfGeneratedFull, recoverFulls, restoreJobError } from './fleet-operations.js';
+import { gatewayItem, GatewayRegistry, newGateway, UnknownGatewayError, type Gateway, type GatewayInput, type GatewayStatus } from './gateways.js';
+import type { JobErrorLanguage } from './job-errors.js';
 import { DEFAULT_INCREMENTAL, matchesPlanFilter, planDetail, planFromInput, syncWindows, UnknownPlanError, type PlanFilter, type PlanState } from './plan-state.js';
 import { mulberry32 } from './random.js';
 import { clipToWindow, restorableTime, type RestoreWindow } from './restore.js';
@@ -33,10 +40,21 @@ import {
   type RestoreTaskFilter,
   type RestoreTaskInput,
 } from './restore-tasks.js';
-import { buildScenario, newPlanId, type PlanSeed, type ScenarioOptions } from './scenario.js';
-import { MINUTE, type BackupKind, type BackupPlan, type FullBackupInput, type IncrementBackupInput, type PlanInput, type PlanPatch, type ScheduleSwitch } from './model.js';
+import { buildScenario, buildScenarioGateways, newPlanId, type PlanSeed, type ScenarioOptions } from './scenario.js';
+import {
+  MINUTE,
+  type BackupKind,
+  type BackupPlan,
+  type FullBackupInput,
+  type IncrementBackupInput,
+  type PlanInput,
+  type PlanPatch,
+  type PlanSubscription,
+  type ScheduleSwitch,
+} from './model.js';
 
 export { UnknownPlanError, type PlanFilter } from './plan-state.js';
+export { UnknownGatewayError } from './gateways.js';
 export type { BackupSetFilter } from './backup-sets.js';
 
 export class Fleet {
@@ -44,6 +62,7 @@ export class Fleet {
   private readonly random: () => number;
   private addedSetCounter = 0;
   private addedRestoreCounter = 0;
+  private readonly gatewayRegistry: GatewayRegistry;
   /** A full scheduled within this long of now is listed as 'schedule'. */
   readonly scheduleLookaheadMs: number;
   readonly region: string;
@@ -55,6 +74,7 @@ export class Fleet {
     this.region = scenario.region ?? 'cn-hangzhou';
     this.scheduleLookaheadMs = scenario.scheduleLookaheadMs ?? 10 * MINUTE;
     this.random = mulberry32(((scenario.seed ?? 1) ^ 0x5eed) >>> 0);
+    this.gatewayRegistry = new GatewayRegistry(buildScenarioGateways(scenario, clock.now()).all);
     for (const seed of buildScenario(scenario, clock.now())) this.insert(seed);
   }
 
@@ -88,6 +108,7 @@ export class Fleet {
     const plan = planFromInput(input, id, { region: this.region, createdAt, seed });
     const schedule = { full: input.schedule?.full ?? true, incremental: input.schedule?.incremental ?? true };
     const state: PlanState = { plan, schedule, windows: { full: [], incremental: [] }, addedFull: [], addedIncrement: [], restores: { tasks: [], drills: [] } };
+    state.gatewayOffline = this.gatewayRegistry.isDown(plan.gatewayId, now);
     this.plans.set(id, state);
     syncWindows(state, ['full', 'incremental'], createdAt);
     return structuredClone(plan);
@@ -114,15 +135,19 @@ export class Fleet {
    */
   updatePlan(planId: string, patch: PlanPatch): BackupPlan {
     const state = this.state(planId);
-    const { status, full, incremental, storage, ...fields } = patch;
+    const { status, full, incremental, storage, subscription, gatewayId, ...fields } = patch;
     const plan = state.plan;
+    const now = this.clock.now();
     Object.assign(plan, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)));
+    if (subscription) applySubscription(state, subscription, now);
+    if (gatewayId !== undefined) plan.gatewayId = gatewayId ?? undefined;
+    state.gatewayOffline = this.gatewayRegistry.isDown(plan.gatewayId, now);
     if (full) plan.full = { ...plan.full, ...full };
     if (storage) plan.storage = { ...plan.storage, ...storage };
     if (incremental === null) plan.incremental = undefined;
     else if (incremental) plan.incremental = { ...DEFAULT_INCREMENTAL, ...plan.incremental, ...incremental };
     if (status !== undefined) plan.status = status;
-    syncWindows(state, ['full', 'incremental'], this.clock.now());
+    syncWindows(state, ['full', 'incremental'], now);
     return structuredClone(plan);
   }
 
@@ -213,6 +238,79 @@ export class Fleet {
     return { ...task };
   }
 
+  /* ------------------------------ operational stops ------------------------------ */
+
+  /** Sets the plan's subscription from now (see applySubscription: a renewal after expiry resumes backups from now). */
+  setSubscription(planId: string, subscription: Partial<PlanSubscription>): BackupPlan {
+    return this.updatePlan(planId, { subscription });
+  }
+
+  /** Fulls starting from `from` (default now: the next one) fail with `errorCode`, until recoverFullBackups. */
+  failFullBackups(planId: string, errorCode: string, from = this.clock.now()): void {
+    failFulls(this.state(planId), from, errorCode);
+  }
+
+  /** Fulls starting from now succeed again. */
+  recoverFullBackups(planId: string): void {
+    recoverFulls(this.state(planId), this.clock.now());
+  }
+
+  /** Adds a backup gateway (default: ONLINE since now, in the fleet's region). */
+  addGateway(input: GatewayInput = {}): Gateway {
+    const n = this.gatewayRegistry.list().length;
+    const gateway = newGateway(Math.floor(this.random() * 2 ** 31), n, { ...input, region: input.region ?? this.region, createdAt: input.createdAt ?? this.clock.now() });
+    return this.gatewayRegistry.add(gateway);
+  }
+
+  /** Copies of every gateway with its status history. */
+  listGateways(): Gateway[] {
+    return this.gatewayRegistry.list();
+  }
+
+  /** Sets a gateway's status from now: OFFLINE and STOPPED stop its heartbeat and its plans' new backups; ONLINE resumes them. */
+  setGatewayStatus(gatewayId: string, status: GatewayStatus): Gateway {
+    const id = Number(gatewayId);
+    if (!/^\d+$/.test(gatewayId) || !this.gatewayRegistry.get(id)) throw new UnknownGatewayError(gatewayId);
+    const now = this.clock.now();
+    const gateway = this.gatewayRegistry.setStatus(id, status, now);
+    for (const state of this.plans.values()) {
+      if (state.plan.gatewayId !== id) continue;
+      state.gatewayOffline = this.gatewayRegistry.isDown(id, now);
+      syncWindows(state, ['full', 'incremental'], now);
+    }
+    return gateway;
+  }
+
+  /** DescribeBackupGatewayList: the region's gateways existing now, oldest first, optionally only these identifiers. */
+  gatewayList(region: string, identifiers?: readonly string[]): WireBackupGateway[] {
+    const now = this.clock.now();
+    const wanted = identifiers && new Set(identifiers);
+    return this.gatewayRegistry
+      .list(now)
+      .filter((g) => g.region === region && (!wanted || wanted.has(g.identifier)))
+      .map((g) => gatewayItem(g, now));
+  }
+
+  /** DescribeBackupPlanBilling's Item; 'unsupported' for a plan DBS shows no billing for; undefined: no such plan. */
+  billing(planId: string): WireBackupPlanBilling | 'unsupported' | undefined {
+    const state = this.plans.get(planId);
+    if (!state) return undefined;
+    if (!subscriptionOf(state).billingSupported) return 'unsupported';
+    return billingItem(state, this.clock.now(), this.scheduleLookaheadMs);
+  }
+
+  /** DescribeJobErrorCode: a full backup (by BackupSetId) or a restore task; undefined when neither is listed now. */
+  jobError(taskId: string, language: JobErrorLanguage = 'en'): WireJobErrorCode | undefined {
+    const generatedOf = planIdOfGeneratedFull(taskId);
+    const candidates = generatedOf && this.plans.has(generatedOf) ? [this.plans.get(generatedOf)!] : [...this.plans.values()].filter((s) => s.addedFull.length > 0);
+    for (const state of candidates) {
+      const set = collectSets(state, 'full', { backupSetId: taskId }, this.clock.now(), this.scheduleLookaheadMs)[0];
+      if (set) return fullJobError(state, set, language);
+    }
+    const task = this.findRestoreTasks([taskId], {})[0];
+    return task && restoreJobError(task, language);
+  }
+
   /* ----------------------------------- queries ----------------------------------- */
 
   /** Plans matching DescribeBackupPlanList filters, in creation order. */
@@ -294,6 +392,7 @@ export class Fleet {
       addedFull: [],
       addedIncrement: seed.increments,
       restores: seed.restores,
+      gatewayOffline: this.gatewayRegistry.isDown(seed.plan.gatewayId, this.clock.now()),
     });
   }
 

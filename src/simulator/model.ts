@@ -32,6 +32,17 @@ export interface FullBackupSchedule {
   outcome: FullBackupOutcome;
   /** ErrMessage of a failed full. */
   errMessage?: string;
+  /** DescribeJobErrorCode's ErrorCode of a failed full (see job-errors.ts); derived from errMessage when unset. */
+  errorCode?: string;
+  /** Stretches of StartTime in which fulls fail whatever `outcome` says, each with its standard error code. */
+  failures?: FullBackupFailure[];
+}
+
+export interface FullBackupFailure {
+  from: number;
+  /** Infinity while the cause lasts. */
+  to: number;
+  errorCode: string;
 }
 
 export interface IncrementalBackupSchedule {
@@ -46,6 +57,21 @@ export interface IncrementalBackupSchedule {
 export interface StorageTiering {
   iaAfterDays: number;
   archiveAfterDays: number;
+}
+
+export type ChargeType = 'PREPAY' | 'POSTPAY';
+
+/** How a plan is paid for: DescribeBackupPlanList's charge fields and DescribeBackupPlanBilling. */
+export interface PlanSubscription {
+  chargeType: ChargeType;
+  /** PREPAY: when the subscription ends (epoch ms); DBS starts no backup at or after it. */
+  expiresAt?: number;
+  /** BuyCreateTimestamp (epoch ms). */
+  boughtAt: number;
+  /** Free backup traffic per monthly quota period (PREPAY); undefined means unlimited. */
+  freeBytes?: number;
+  /** false: DescribeBackupPlanBilling answers "This backupPlan can't support this action". */
+  billingSupported: boolean;
 }
 
 export interface BackupPlan {
@@ -76,6 +102,12 @@ export interface BackupPlan {
   errMessage?: string;
   /** Seeds the per-job variation (jitter, sizes). */
   seed: number;
+  /** Default: POSTPAY since createdAt, billing supported. */
+  subscription?: PlanSubscription;
+  /** BackupGatewayId of a self-managed database's backup gateway; undefined for a cloud database. */
+  gatewayId?: number;
+  /** StorageEncryptMethod ('sse_kms', 'sse_oss', 'none'); undefined: DBS does not send the field. */
+  storageEncryptMethod?: string;
 }
 
 /** A half-open time interval [from, to) of StartTimes in which the schedule generates jobs. */
@@ -105,6 +137,10 @@ export interface PlanPatch {
   incremental?: Partial<IncrementalBackupSchedule> | null;
   storage?: Partial<StorageTiering>;
   errMessage?: string;
+  subscription?: Partial<PlanSubscription>;
+  /** null removes the gateway. */
+  gatewayId?: number | null;
+  storageEncryptMethod?: string;
 }
 
 /** What addPlan accepts: every field optional; the rest comes from a healthy MySQL default. */

@@ -18,6 +18,8 @@ export interface PlanState {
   /** Generated sets removed by a test. */
   removed?: Set<string>;
   restores: PlanRestores;
+  /** The plan's backup gateway is OFFLINE or STOPPED: no new jobs start (kept by the Fleet). */
+  gatewayOffline?: boolean;
 }
 
 /** Filters of DescribeBackupPlanList. */
@@ -69,13 +71,17 @@ export function planFromInput(input: PlanInput, id: string, defaults: { region: 
     storage: { iaAfterDays: Infinity, archiveAfterDays: Infinity, ...input.storage },
     errMessage: input.errMessage,
     seed: input.seed ?? defaults.seed,
+    subscription: { chargeType: 'POSTPAY', boughtAt: defaults.createdAt, billingSupported: true, ...input.subscription },
+    gatewayId: input.gatewayId ?? undefined,
+    storageEncryptMethod: input.storageEncryptMethod,
   };
 }
 
 /** Opens or closes the generation window of each kind to match status and switches. */
 export function syncWindows(state: PlanState, kinds: readonly BackupKind[], at: number): void {
   for (const kind of kinds) {
-    const shouldRun = state.plan.status === 'running' && state.schedule[kind] && (kind === 'full' || state.plan.incremental !== undefined);
+    const shouldRun =
+      state.plan.status === 'running' && !state.gatewayOffline && state.schedule[kind] && (kind === 'full' || state.plan.incremental !== undefined);
     const windows = state.windows[kind];
     const last = windows[windows.length - 1];
     const open = last !== undefined && last.to === Infinity;
@@ -108,5 +114,19 @@ export function planDetail(plan: BackupPlan, restore: { begin: number; end: numb
     ErrMessage: plan.errMessage ?? '',
     BackupObjects: plan.backupObjects,
     OSSBucketName: `dbs-backup-${plan.region}-${plan.id}`,
+    ...operationalFields(plan),
+  };
+}
+
+/** The plan list's charge, gateway, encryption and retention fields; retention days are strings on the wire. */
+function operationalFields(plan: BackupPlan): Partial<WireBackupPlanDetail> {
+  const subscription = plan.subscription ?? { chargeType: 'POSTPAY' };
+  const logDays = plan.incremental ? String(plan.retentionDays) : undefined;
+  return {
+    InstanceChargeType: subscription.chargeType,
+    ...(subscription.chargeType === 'PREPAY' && subscription.expiresAt !== undefined ? { InstanceExpiredTimestamp: subscription.expiresAt } : {}),
+    BackupGatewayId: plan.gatewayId ?? 0,
+    ...(plan.storageEncryptMethod !== undefined ? { StorageEncryptMethod: plan.storageEncryptMethod } : {}),
+    ...(logDays !== undefined ? { LogBackupRetentionPeriod: logDays, IncrementBackupRetentionPeriod: logDays } : {}),
   };
 }

@@ -4,6 +4,7 @@
  * only its plan records; a job is recomputed identically whenever it is asked for.
  */
 import type { StorageMethod, WireFullBackupFile, WireIncrementBackupFile } from '../dbs/schemas.js';
+import { errorMessage, fullBackupErrorCode } from './job-errors.js';
 import { hashUnit } from './random.js';
 import { DAY, HOUR, MINUTE, WEEKDAYS, type BackupPlan, type Interval, type StorageTiering } from './model.js';
 
@@ -25,6 +26,16 @@ export function storageMethodAt(tiering: StorageTiering, endTime: number, now: n
 
 function inWindows(windows: readonly Interval[], time: number): boolean {
   return windows.some((w) => w.from <= time && time < w.to);
+}
+
+/**
+ * The generation windows cut at a prepaid plan's expiry: DBS starts no backup once the subscription
+ * has ended. Applied when jobs are generated, so an expiry the clock passes later stops them then.
+ */
+export function activeWindows(plan: BackupPlan, windows: readonly Interval[]): readonly Interval[] {
+  const stop = plan.subscription?.chargeType === 'PREPAY' ? plan.subscription.expiresAt : undefined;
+  if (stop === undefined || windows.every((w) => w.to <= stop)) return windows;
+  return windows.filter((w) => w.from < stop).map((w) => (w.to > stop ? { from: w.from, to: stop } : w));
 }
 
 /** Parses "HH:mm" into ms after midnight UTC; malformed values count as 00:00. */
@@ -50,8 +61,9 @@ export interface GenerationRange {
 }
 
 /** Generated full backups with StartTime in [from, to], ascending by StartTime. */
-export function generateFullBackups(plan: BackupPlan, windows: readonly Interval[], range: GenerationRange): WireFullBackupFile[] {
+export function generateFullBackups(plan: BackupPlan, allWindows: readonly Interval[], range: GenerationRange): WireFullBackupFile[] {
   const sets: WireFullBackupFile[] = [];
+  const windows = activeWindows(plan, allWindows);
   if (windows.length === 0 || plan.full.weekdays.length === 0) return sets;
   const weekdays = new Set<string>(plan.full.weekdays);
   const offset = timeOfDayMs(plan.full.startTime);
@@ -90,17 +102,19 @@ function fullBackupAt(plan: BackupPlan, day: number, start: number, range: Gener
       ErrMessage: '',
     };
   }
-  const failed = plan.full.outcome === 'failed';
+  const failedBySchedule = plan.full.failures?.some((f) => f.from <= start && start < f.to) ?? false;
+  const failed = failedBySchedule || plan.full.outcome === 'failed';
+  const errMessage = failedBySchedule ? errorMessage(fullBackupErrorCode(plan, start)) : (plan.full.errMessage ?? 'backup job failed');
   return {
     ...base,
-    BackupStatus: plan.full.outcome,
+    BackupStatus: failed ? 'failed' : 'finish',
     EndTime: end,
     FinishTime: end + 2_000 + Math.floor(hashUnit(plan.seed, day, 5) * 10_000),
     CreateTime: createTime,
     BackupSetExpiredTime: end + plan.retentionDays * DAY,
     BackupSize: failed ? Math.floor(finalSize * 0.2 * hashUnit(plan.seed, day, 6)) : finalSize,
     StorageMethod: storageMethodAt(plan.storage, end, now),
-    ErrMessage: failed ? (plan.full.errMessage ?? 'backup job failed') : '',
+    ErrMessage: failed ? errMessage : '',
   };
 }
 
@@ -110,8 +124,9 @@ export function incrementPhase(plan: BackupPlan, intervalMs: number): number {
 }
 
 /** Generated incremental (log) backups with StartTime in [from, to], ascending by StartTime. */
-export function generateIncrementBackups(plan: BackupPlan, windows: readonly Interval[], range: GenerationRange): WireIncrementBackupFile[] {
+export function generateIncrementBackups(plan: BackupPlan, allWindows: readonly Interval[], range: GenerationRange): WireIncrementBackupFile[] {
   const sets: WireIncrementBackupFile[] = [];
+  const windows = activeWindows(plan, allWindows);
   const schedule = plan.incremental;
   if (!schedule || schedule.intervalMs <= 0) return sets;
   const interval = schedule.intervalMs;
