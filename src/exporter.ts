@@ -128,6 +128,7 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
     overlapMs: config.collection.overlap,
     maxStalenessMs: config.collection.max_staleness,
     sources: planSources(sourceOptionsFor(config.collection)),
+    gateways: config.collection.gateways.enabled,
     ...(options.shard ? { shard: options.shard } : {}),
   };
   const collector = new Collector(targets, settings, { now, logger: options.logger, snapshots });
@@ -144,7 +145,7 @@ export function createExporter(config: ResolvedConfig, options: ExporterOptions)
 
 /** The optional sources the configuration turns on, with their settings. */
 export function sourceOptionsFor(collection: ResolvedCollection): SourceOptions {
-  const { restore_ranges: ranges, restore_tasks: tasks } = collection;
+  const { restore_ranges: ranges, restore_tasks: tasks, billing, job_errors: jobErrors } = collection;
   return {
     ...(ranges.enabled ? { restore_ranges: { intervalMs: ranges.interval, fallbackWindowMs: ranges.window } } : {}),
     ...(tasks.enabled
@@ -157,6 +158,8 @@ export function sourceOptionsFor(collection: ResolvedCollection): SourceOptions 
           },
         }
       : {}),
+    ...(billing.enabled ? { billing: { intervalMs: billing.interval } } : {}),
+    ...(jobErrors.enabled ? { job_errors: { maxPerCycle: jobErrors.max_per_cycle, language: jobErrors.language } } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ import { type PlanIdentity, type PlanSelection, isPlanSelected } from '../config
 import { type CycleReport, logCycle } from './cycle-report.js';
 import type { PlanSnapshot, Snapshot, TargetSnapshot } from './snapshot.js';
 import { SnapshotStore } from './snapshot-store.js';
-import { PLAN_LIST_SOURCE, type PlanSource, type SourceNotice, type SourceViews } from './sources/index.js';
+import { GATEWAY_SOURCE as backupGateways, type ObservedGateway, PLAN_LIST_SOURCE, type PlanSource, type SourceNotice, type SourceViews } from './sources/index.js';
 import type { PlanState } from './state.js';
 import type { BackupType } from './status.js';
 
@@ -39,6 +39,8 @@ export interface CollectionSettings extends PollSettings {
   maxStalenessMs: number;
   /** Poll only this replica's share of the plans. */
   shard?: Shard;
+  /** List each target's backup gateways every cycle (DescribeBackupGatewayList). */
+  gateways?: boolean;
 }
 
 interface TargetRuntime {
@@ -50,6 +52,8 @@ interface TargetRuntime {
   excluded: string[];
   up: boolean;
   lastDiscoverySuccessMs?: number;
+  /** The region's backup gateways as last listed; ok is the last listing's outcome. */
+  gateways?: { items: readonly ObservedGateway[]; ok: boolean; lastSuccessMs?: number };
 }
 
 export type { CycleReport } from './cycle-report.js';
@@ -129,8 +133,9 @@ export class Collector {
       runtime.up = false;
       report.targetFailures += 1;
       report.errors.push({ account: target.account, errorClass: error.errorClass, code: error.code, message: error.message });
-      // Discovery failed: every plan keeps its last good values, marked as not polled.
+      // Discovery failed: every plan keeps its last good values, marked as not polled (gateways too).
       for (const state of runtime.plans.values()) runtime.plans.set(state.info.planId, { ...state, lastPollOk: false, lastPollAttemptMs: now });
+      if (runtime.gateways) runtime.gateways = { ...runtime.gateways, ok: false };
       return;
     }
 
@@ -144,7 +149,30 @@ export class Collector {
     );
 
     const limit = pLimit(target.planConcurrency);
-    await Promise.all(selected.map((detail) => limit(() => this.pollOnePlan(runtime, detail, report))));
+    await Promise.all([
+      ...selected.map((detail) => limit(() => this.pollOnePlan(runtime, detail, report))),
+      ...(this.settings.gateways ? [this.listGateways(runtime, report, now)] : []),
+    ]);
+  }
+
+  /** The region's gateways; on failure the last listing is kept and marked. A 403 is said once, not every cycle. */
+  private async listGateways(runtime: TargetRuntime, report: CycleReport, now: number): Promise<void> {
+    const { target } = runtime;
+    try {
+      runtime.gateways = { items: await backupGateways.list(target.api, target.region), ok: true, lastSuccessMs: now };
+    } catch (err) {
+      const error = classifyThrown(err, backupGateways.action);
+      runtime.gateways = { items: runtime.gateways?.items ?? [], ok: false, ...(runtime.gateways?.lastSuccessMs !== undefined ? { lastSuccessMs: runtime.gateways.lastSuccessMs } : {}) };
+      if (error.errorClass === 'forbidden') {
+        this.noticeOnce({
+          key: `forbidden:${backupGateways.action}`,
+          message: `${backupGateways.action} is not allowed for this account: add it to the RAM policy, or turn the source off (collection.${backupGateways.name}.enabled: false)`,
+          fields: { action: backupGateways.action, account: target.account, code: error.code },
+        });
+        return;
+      }
+      report.errors.push({ account: target.account, errorClass: error.errorClass, code: error.code, message: error.message });
+    }
   }
 
   /** Poll one plan and keep its new state; on failure keep its last good state, marked as not polled. */
@@ -153,7 +181,7 @@ export class Collector {
     const previous = runtime.plans.get(detail.BackupPlanId);
     const pollNow = this.deps.now();
     try {
-      const result = await pollPlan(target.api, target, detail, previous, this.settings, pollNow, this.settings.sources);
+      const result = await pollPlan(target.api, target, detail, previous, this.settings, pollNow, this.settings.sources, this.cycles);
       runtime.plans.set(detail.BackupPlanId, result.state);
       report.plansPolled += 1;
       for (const notice of result.notices) this.noticeOnce(notice);
@@ -274,8 +302,30 @@ function missingPlanSnapshot(target: CollectorTarget, id: string): PlanSnapshot 
   };
 }
 
-function targetSnapshot(runtime: TargetRuntime, freshPlans: number): TargetSnapshot {
+/** The gateways with the plans the exporter lists behind each (all, and running). */
+function gatewaysSnapshot(runtime: TargetRuntime): TargetSnapshot['gateways'] {
+  const listing = runtime.gateways;
+  if (!listing) return undefined;
+  const plans = new Map<string, { plans: number; runningPlans: number }>();
+  for (const state of runtime.plans.values()) {
+    const id = state.info.gatewayId;
+    if (id === undefined) continue;
+    const count = plans.get(id) ?? { plans: 0, runningPlans: 0 };
+    count.plans += 1;
+    if (state.info.status === 'running') count.runningPlans += 1;
+    plans.set(id, count);
+  }
   return {
+    listOk: listing.ok,
+    ...(listing.lastSuccessMs !== undefined ? { lastSuccessMs: listing.lastSuccessMs } : {}),
+    items: listing.items.map((gateway) => ({ ...gateway, ...(plans.get(gateway.id) ?? { plans: 0, runningPlans: 0 }) })),
+  };
+}
+
+function targetSnapshot(runtime: TargetRuntime, freshPlans: number): TargetSnapshot {
+  const gateways = gatewaysSnapshot(runtime);
+  return {
+    ...(gateways ? { gateways } : {}),
     account: runtime.target.account,
     region: runtime.target.region,
     up: runtime.up,

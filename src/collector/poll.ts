@@ -8,6 +8,7 @@ import type { DbsApi } from '../dbs/api.js';
 import { DbsApiError } from '../dbs/errors.js';
 import type { BackupPlanDetail } from '../dbs/schemas.js';
 import type { BackupTypeState } from './backup-type-state.js';
+import type { ObservedJob } from './observe.js';
 import type { PlanInfo } from './plan-info.js';
 import { type JobSource, PLAN_LIST_SOURCE, PLAN_SOURCES, type PlanSource, type PollSettings, type SourceNotice, type StateSource, isDue } from './sources/index.js';
 import type { PlanState } from './state.js';
@@ -27,6 +28,8 @@ interface PollContext {
   previous: PlanState | undefined;
   settings: PollSettings;
   nowMs: number;
+  cycle: number;
+  listed?: Partial<Record<BackupType, readonly ObservedJob[]>>;
 }
 
 /** Poll one plan. Throws (a DbsApiError) when any source fails; the caller keeps the old state (and so retries next cycle). */
@@ -38,14 +41,23 @@ export async function pollPlan(
   settings: PollSettings,
   nowMs: number,
   sources: readonly PlanSource[] = PLAN_SOURCES,
+  cycle = 0,
 ): Promise<PollResult> {
-  const ctx: PollContext = { api, info: PLAN_LIST_SOURCE.transition(previous?.info, detail), previous, settings, nowMs };
+  const ctx: PollContext = { api, info: PLAN_LIST_SOURCE.transition(previous?.info, detail), previous, settings, nowMs, cycle };
   const due = sources.filter((source) => isDue(source.schedule, previous?.sourceRunMs?.[source.name], nowMs));
   const byType: Partial<Record<BackupType, BackupTypeState>> = { ...previous?.byType };
   const states: Record<string, unknown> = { ...previous?.sources };
   const sourceRunMs: Record<string, number> = { ...previous?.sourceRunMs };
   const notices: SourceNotice[] = [];
-  const runs = await Promise.all(due.map((source) => (source.kind === 'jobs' ? runJobSource(source, ctx) : runStateSource(source, ctx))));
+  const after = (source: PlanSource) => source.kind === 'state' && source.needsListedJobs === true;
+  const runs: Array<Awaited<ReturnType<typeof runJobSource>> | Awaited<ReturnType<typeof runStateSource>>> = await Promise.all(
+    due.filter((source) => !after(source)).map((source) => (source.kind === 'jobs' ? runJobSource(source, ctx) : runStateSource(source, ctx))),
+  );
+  // Sources that read what the listings returned (why a newly failed job failed) run once they have.
+  const listed: Partial<Record<BackupType, readonly ObservedJob[]>> = {};
+  for (const run of runs) if (run.kind === 'jobs') listed[run.backupType] = run.jobs;
+  const later = due.filter(after) as Array<StateSource<string, unknown, unknown>>;
+  if (later.length > 0) runs.push(...(await Promise.all(later.map((source) => runStateSource(source, { ...ctx, listed })))));
   for (const run of runs) {
     if (run.kind === 'jobs') byType[run.backupType] = run.state;
     else if (run.state !== undefined) states[run.name] = run.state;
@@ -82,17 +94,17 @@ async function runJobSource(source: JobSource, { api, info, previous, settings, 
       fields: { backup_type: source.backupType, status: job.rawStatus, backup_plan_id: info.planId },
     }));
   const state = source.transition(prev, jobs, { nowMs, fetchStartMs, windowStartMs: nowMs - lookbackMs, overlapMs: settings.overlapMs });
-  return { kind: 'jobs' as const, name: source.name, backupType: source.backupType, state, notices };
+  return { kind: 'jobs' as const, name: source.name, backupType: source.backupType, state, notices, jobs };
 }
 
 /**
  * A source with its own state. One the RAM policy does not allow (403) keeps its last state and says
  * so once, instead of failing the plan's poll: an upgrade that adds an action must not blind every plan.
  */
-async function runStateSource(source: StateSource<string, unknown, unknown>, { api, info, previous, settings, nowMs }: PollContext) {
+async function runStateSource(source: StateSource<string, unknown, unknown>, { api, info, previous, settings, nowMs, cycle, listed }: PollContext) {
   const prev = previous?.sources?.[source.name];
   try {
-    const result = await source.poll({ api, info, nowMs, settings }, prev);
+    const result = await source.poll({ api, info, nowMs, settings, cycle, ...(listed ? { listed } : {}) }, prev);
     return { kind: 'state' as const, name: source.name, state: result.state, notices: result.notices ?? [] };
   } catch (err) {
     if (!(err instanceof DbsApiError) || err.errorClass !== 'forbidden') throw err;

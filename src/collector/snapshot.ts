@@ -5,6 +5,7 @@
  */
 import type { PlanExpectations } from '../config/expectations.js';
 import type { PlanInfo } from './plan-info.js';
+import type { ObservedGateway } from './sources/backup-gateways.js';
 import type { BackupTypeSummary } from './summary.js';
 import type { SourceViews } from './sources/index.js';
 import type { BackupType } from './status.js';
@@ -47,6 +48,22 @@ export interface TargetSnapshot {
    * (a plan paused out of a status filter must not look deleted).
    */
   excluded: readonly string[];
+  /** The region's backup gateways (DescribeBackupGatewayList), when the exporter lists them. */
+  gateways?: GatewaysSnapshot;
+}
+
+export interface GatewaySnapshot extends ObservedGateway {
+  /** Plans in the exporter's plan list that name this gateway. */
+  plans: number;
+  /** Of those, the ones whose BackupPlanStatus is running. */
+  runningPlans: number;
+}
+
+export interface GatewaysSnapshot {
+  /** The last listing worked; false means these are the last good values. */
+  listOk: boolean;
+  lastSuccessMs?: number;
+  items: readonly GatewaySnapshot[];
 }
 
 export interface Snapshot {

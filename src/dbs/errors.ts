@@ -152,3 +152,12 @@ function safeMessage(message: unknown): string {
     .replace(/(AccessKeySecret|SecurityToken|Signature|accessKeySecret|securityToken)[=:]\s*\S+/g, '$1=<redacted>')
     .slice(0, 300);
 }
+
+/**
+ * DBS's answer for a plan an action does not apply to (DescribeBackupPlanBilling on a plan without
+ * billing of its own): HTTP 400 "This backupPlan can't support this action". Its code is not
+ * documented, so the message is what identifies it.
+ */
+export function isNotApplicable(err: unknown): boolean {
+  return err instanceof DbsApiError && err.statusCode === 400 && /can'?t support this action/i.test(err.message);
+}

@@ -9,6 +9,7 @@ import type { Snapshot } from '../collector/snapshot.js';
 import type { ApiAttempt } from '../dbs/api.js';
 import { ERROR_CLASSES } from '../dbs/errors.js';
 import { DBS_ACTIONS } from '../dbs/schemas.js';
+import { registerGatewayGauges } from './gateway-metrics.js';
 import { type MetricsSource, seconds } from './labels.js';
 
 export interface ExporterMetrics {
@@ -33,6 +34,7 @@ export function registerExporterMetrics(registry: Registry, source: MetricsSourc
   // Registration order is exposition order: build info, snapshot gauges, then the API and cycle families.
   registerBuildInfo(registry, build);
   registerSnapshotGauges(registry, source);
+  registerGatewayGauges(registry, source);
   const api = registerApiFamilies(registry);
   const cycle = registerCycleFamilies(registry);
 

@@ -11,6 +11,7 @@ import { BACKUP_TYPES, type BackupType, JOB_STATES, STORAGE_CLASSES } from '../c
 import { BACKUP_PLAN_STATUSES } from '../dbs/schemas.js';
 import { PLAN_LABELS, type MetricsSource, planLabels, seconds } from './labels.js';
 import { RESTORE_FAMILIES } from './restore-families.js';
+import { OPERATIONS_FAMILIES } from './operations-families.js';
 
 export type ExtraLabels = Readonly<Record<string, string>>;
 export type Emit = (value: number, extra?: ExtraLabels) => void;
@@ -264,6 +265,7 @@ export const PLAN_FAMILIES: readonly FamilyDef[] = [
     type: 'counter',
   }),
   ...RESTORE_FAMILIES,
+  ...OPERATIONS_FAMILIES,
   {
     name: 'dbs_exporter_plan_poll_success',
     type: 'gauge',

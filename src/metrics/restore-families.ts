@@ -13,7 +13,7 @@ const RANGES = 'DescribeRestoreRangeInfo';
 const TASKS = 'DescribeRestoreTaskList';
 
 /** One optional value per plan. */
-function perPlan(name: string, help: string, value: (plan: PlanSnapshot) => number | undefined, options: Partial<Pick<FamilyDef, 'type' | 'scope'>> = {}): FamilyDef {
+export function perPlan(name: string, help: string, value: (plan: PlanSnapshot) => number | undefined, options: Partial<Pick<FamilyDef, 'type' | 'scope'>> = {}): FamilyDef {
   return {
     name,
     type: options.type ?? 'gauge',

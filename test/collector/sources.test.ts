@@ -29,12 +29,14 @@ describe('sources registry', () => {
     const sources = sourcesByName({
       restore_ranges: { intervalMs: 15 * 60_000, fallbackWindowMs: 7 * DAY },
       restore_tasks: { intervalMs: 5 * 60_000, lookbackMs: 35 * DAY, overlapMs: 10 * 60_000, drillPattern: /drill/i },
+      billing: { intervalMs: 3_600_000 },
+      job_errors: { maxPerCycle: 20, language: 'en' },
     });
-    expect([...sources.keys()]).toEqual(['backup_plans', 'full_backups', 'incremental_backups', 'restore_ranges', 'restore_tasks']);
+    expect([...sources.keys()]).toEqual(['backup_plans', 'gateways', 'full_backups', 'incremental_backups', 'restore_ranges', 'restore_tasks', 'billing', 'job_errors']);
     expect([...sources.values()].map((source) => source.action).sort()).toEqual([...DBS_ACTIONS].sort());
     for (const source of [PLAN_LIST_SOURCE, ...JOB_SOURCES]) expect(source.responseSchema).toBe(RESPONSE_SCHEMAS[source.action]);
     expect(JOB_SOURCES.map((source) => source.backupType)).toEqual(['full', 'incremental']);
-    expect([...sourcesByName().keys()]).toEqual(['backup_plans', 'full_backups', 'incremental_backups']);
+    expect([...sourcesByName().keys()]).toEqual(['backup_plans', 'gateways', 'full_backups', 'incremental_backups']);
     expect(PLAN_LIST_SOURCE.name).toBe('backup_plans');
   });
 

@@ -79,6 +79,10 @@ export interface PlanPollContext {
   info: PlanInfo;
   nowMs: number;
   settings: PollSettings;
+  /** The collection cycle this poll belongs to (for budgets shared by every plan in a cycle). */
+  cycle: number;
+  /** The jobs this poll's listings returned, by backup type (only for sources that need them). */
+  listed?: Partial<Record<BackupType, readonly ObservedJob[]>>;
 }
 
 /** Something a source saw that the collector logs once per process (an unknown status, say). */
@@ -98,6 +102,8 @@ export interface StateSource<Name extends string = string, State = unknown, View
   name: Name;
   action: DbsAction;
   schedule: Schedule;
+  /** Runs after this poll's job listings, and sees what they returned (PlanPollContext.listed). */
+  needsListedJobs?: boolean;
   poll(ctx: PlanPollContext, previous: State | undefined): Promise<{ state: State; notices?: readonly SourceNotice[] }>;
   view(state: State): View;
 }
