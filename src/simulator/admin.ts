@@ -3,7 +3,8 @@
  * Prometheus) can steer the simulator. Loopback callers only.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { z } from 'zod';
+import { parseBody, type AdminAnswer } from './admin-body.js';
+import { gatewayRoute, planOperationsRoute } from './admin-operations.js';
 import { isAdjustableClock, type Clock } from './clock.js';
 import type { FaultInjector } from './faults.js';
 import { serializableFaultRuleSchema } from './faults.js';
@@ -20,29 +21,12 @@ export interface AdminContext {
   requests: RequestLog;
 }
 
-interface AdminAnswer {
-  status: number;
-  body: unknown;
-}
-
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json;charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
-}
-
-/** The JSON body checked against `schema`, or the 400 answer. */
-function parseBody<T>(body: Buffer, schema: z.ZodType<T>): { data: T } | AdminAnswer {
-  let json: unknown;
-  try {
-    json = JSON.parse(body.toString('utf8'));
-  } catch {
-    return { status: 400, body: { error: 'body must be JSON' } };
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success ? { data: parsed.data } : { status: 400, body: { error: parsed.error.message } };
 }
 
 /**
@@ -53,7 +37,12 @@ function parseBody<T>(body: Buffer, schema: z.ZodType<T>): { data: T } | AdminAn
  *   GET    /_sim/plans                        plan ids, names and statuses
  *   POST   /_sim/plans/:id/status?status=S    set BackupPlanStatus
  *   POST   /_sim/plans/:id/restore-tasks      add a restore task (JSON body, see restoreTaskInputSchema)
+ *   POST   /_sim/plans/:id/subscription       {"chargeType":"PREPAY","expiresAtMs":N,"freeBytes":N|null,"billingSupported":B}, all optional
+ *   POST   /_sim/plans/:id/full-failure       {"errorCode"?,"fromMs"?,"newest"?}: fulls from now (or fromMs, or the newest) fail
+ *   DELETE /_sim/plans/:id/full-failure       fulls from now succeed again
  *   DELETE /_sim/plans/:id                    remove a plan
+ *   GET    /_sim/gateways                     gateways: status, last heartbeat and plans, at the clock's now
+ *   POST   /_sim/gateways/:id                 {"status":"OFFLINE"|"ONLINE"|"STOPPED"|"UPGRADING"} from the clock's now
  *   GET    /_sim/requests                     request counters
  */
 export function handleAdminRequest(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer, ctx: AdminContext): void {
@@ -62,7 +51,10 @@ export function handleAdminRequest(req: IncomingMessage, res: ServerResponse, ur
     return;
   }
   const route = `${req.method ?? 'GET'} ${url.pathname.slice(ADMIN_PREFIX.length - 1)}`;
-  const answer = fleetRoute(route, url, body, ctx) ?? planRoute(route, url, body, ctx) ?? { status: 404, body: { error: `no admin route ${route}` } };
+  const answer =
+    fleetRoute(route, url, body, ctx) ??
+    planRoute(route, url, body, ctx) ??
+    gatewayRoute(route, body, ctx.fleet, ctx.clock.now()) ?? { status: 404, body: { error: `no admin route ${route}` } };
   send(res, answer.status, answer.body);
 }
 
@@ -92,7 +84,7 @@ function fleetRoute(route: string, url: URL, body: Buffer, ctx: AdminContext): A
 }
 
 function planRoute(route: string, url: URL, body: Buffer, ctx: AdminContext): AdminAnswer | undefined {
-  const match = /^(POST|DELETE) \/plans\/([^/]+)(\/status|\/restore-tasks)?$/.exec(route);
+  const match = /^(POST|DELETE) \/plans\/([^/]+)(\/status|\/restore-tasks|\/subscription|\/full-failure)?$/.exec(route);
   if (!match) return undefined;
   const [, method, rawId, sub] = match as unknown as [string, string, string, string | undefined];
   const planId = decodeURIComponent(rawId);
@@ -112,6 +104,8 @@ function planRoute(route: string, url: URL, body: Buffer, ctx: AdminContext): Ad
       return { status: 409, body: { error: (error as Error).message } };
     }
   }
+  const operations = planOperationsRoute(method, sub, planId, body, ctx.fleet);
+  if (operations) return operations;
   if (method === 'DELETE' && sub === undefined) {
     ctx.fleet.removePlan(planId);
     return { status: 200, body: { id: planId, removed: true } };
