@@ -184,7 +184,7 @@ describe('operational-stop actions over HTTP', () => {
 
   describe('DescribeJobErrorCode', () => {
     const jobError = async (taskId: string, language?: string) => {
-      const params = language ? { TaskId: taskId, Language: language } : { TaskId: taskId };
+      const params: Record<string, string> = language ? { TaskId: taskId, Language: language } : { TaskId: taskId };
       const body = (await realClient(sim)('DescribeJobErrorCode', params)).body;
       return describeJobErrorCodeResponseSchema.parse(body).Item!;
     };
