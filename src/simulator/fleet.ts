@@ -41,17 +41,7 @@ import {
   type RestoreTaskInput,
 } from './restore-tasks.js';
 import { buildScenario, buildScenarioGateways, newPlanId, type PlanSeed, type ScenarioOptions } from './scenario.js';
-import {
-  MINUTE,
-  type BackupKind,
-  type BackupPlan,
-  type FullBackupInput,
-  type IncrementBackupInput,
-  type PlanInput,
-  type PlanPatch,
-  type PlanSubscription,
-  type ScheduleSwitch,
-} from './model.js';
+import { MINUTE, type BackupKind, type BackupPlan, type FullBackupInput, type IncrementBackupInput, type PlanInput, type PlanPatch, type PlanSubscription, type ScheduleSwitch } from './model.js';
 
 export { UnknownPlanError, type PlanFilter } from './plan-state.js';
 export { UnknownGatewayError } from './gateways.js';

@@ -28,6 +28,6 @@ export async function runSimulatorMain(options: SimulatorMainOptions): Promise<S
   });
   log(`DBS simulator listening on ${simulator.url} (endpoint ${simulator.endpoint}, API version 2019-03-06)`);
   log(`  ${simulator.fleet.size} backup plans in ${simulator.fleet.region}; access key id ${DEMO_CREDENTIAL.accessKeyId}`);
-  log(`  admin API: ${simulator.url}/_sim/ (advance, faults, plans, plans/:id/restore-tasks, requests)`);
+  log(`  admin API: ${simulator.url}/_sim/ (advance, faults, plans, plans/:id/restore-tasks, plans/:id/subscription, plans/:id/full-failure, gateways, requests)`);
   return simulator;
 }
