@@ -90,6 +90,15 @@ const pitrTo = (at: string, ageSeconds: number) => ({
   restores: { lastSuccessAt: null, lastFailureAt: null, lastDrill: null },
 });
 
+/** A pay-as-you-go cloud database: no gateway, no free traffic (everything it backs up is paid for this month). */
+const postpaid = (usedBytes: number, logRetentionDays: number | null, lastFailureReason: StatusJson['plans'][number]['lastFailureReason'] = null) => ({
+  subscription: { chargeType: 'POSTPAY', expiresAt: null, expiresInSeconds: null, expired: null },
+  backupTraffic: { applicable: true, usedBytes, freeBytes: null, freeUnlimited: false, usedRatio: null, paidBytes: usedBytes, quotaEndsAt: '2026-12-01T00:00:00.000Z' },
+  backupGateway: null,
+  lastFailureReason,
+  storage: { encryptMethod: null, retentionDays: 7, logRetentionDays },
+});
+
 describe('/api/v1/status', () => {
   it('a known fleet: every field, problems first', async () => {
     const { get } = await serveKnownFleet();
@@ -106,7 +115,7 @@ describe('/api/v1/status', () => {
       lastCycle: { number: 2, completedAt: AS_OF, agoSeconds: 0 },
       nextCycle: { running: false, at: '2026-11-20T13:02:00.000Z', inSeconds: 60 },
       notice: { title: 'Demo <fleet>', lines: ['plans & "alerts"'] },
-      targets: [{ account: 'prod', region: 'cn-hangzhou', up: true, lastListingSuccessAt: AS_OF, plans: 4, excluded: 0, problems: 3 }],
+      targets: [{ account: 'prod', region: 'cn-hangzhou', up: true, lastListingSuccessAt: AS_OF, plans: 4, excluded: 0, problems: 3, gateways: { listOk: true, lastSuccessAt: AS_OF, items: [] } }],
       summary: { total: 4, critical: 0, warning: 3, ok: 1 },
       filter: { q: '', state: 'all', account: '', region: '' },
       page: { number: 1, perPage: 100, pages: 1, matching: 4 },
@@ -120,7 +129,12 @@ describe('/api/v1/status', () => {
           databaseType: 'PostgreSQL',
           health: 'warning',
           problems: [
-            { code: 'job_failed', severity: 'warning', alert: 'DBSBackupJobFailed', text: 'last full backup job failed 81m ago, no success since' },
+            {
+              code: 'job_failed',
+              severity: 'warning',
+              alert: 'DBSBackupJobFailed',
+              text: 'last full backup job failed 81m ago, no success since; DBS says DBS.FullBackup.GatewayUnreachable: The backup gateway is unreachable: check that the gateway is online',
+            },
             { code: 'log_backup_disabled', severity: 'warning', alert: 'DBSLogBackupDisabled', text: 'log backup is off: only full backups can be restored' },
           ],
           lastFullBackup: { endedAt: '2026-11-20T07:00:00.000Z', ageSeconds: 6 * 3600 + 60 },
@@ -131,6 +145,13 @@ describe('/api/v1/status', () => {
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T07:00:00.000Z', inSeconds: 7 * 86_400 - 6 * 3600 - 60 },
           ...fullsOnly('2026-11-20T07:00:00.000Z', 6 * 3600 + 60),
+          ...postpaid(2 * 1024 ** 3, null, {
+            backupType: 'full',
+            jobId: 'dbs1xss-set-6',
+            failedAt: '2026-11-20T11:40:00.000Z',
+            errorCode: 'DBS.FullBackup.GatewayUnreachable',
+            errorMessage: 'The backup gateway is unreachable: check that the gateway is online',
+          }),
         },
         {
           account: 'prod',
@@ -149,6 +170,7 @@ describe('/api/v1/status', () => {
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-25T12:00:00.000Z', inSeconds: 5 * 86_400 - 3600 - 60 },
           ...fullsOnly('2026-11-18T12:00:00.000Z', 2 * 86_400 + 3600 + 60),
+          ...postpaid(1024 ** 3, null),
         },
         {
           account: 'prod',
@@ -169,6 +191,7 @@ describe('/api/v1/status', () => {
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T10:00:00.000Z', inSeconds: 7 * 86_400 - 3 * 3600 - 60 },
           ...pitrTo('2026-11-20T11:30:00.000Z', 91 * 60),
+          ...postpaid(1_108_344_832, 7),
         },
         {
           account: 'prod',
@@ -187,6 +210,7 @@ describe('/api/v1/status', () => {
           lastPoll: poll,
           newestFullBackupExpiry: { at: '2026-11-27T10:00:00.000Z', inSeconds: 7 * 86_400 - 3 * 3600 - 60 },
           ...pitrTo('2026-11-20T11:50:00.000Z', 71 * 60),
+          ...postpaid(1_107_296_256, 7),
         },
       ],
     });

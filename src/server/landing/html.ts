@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { DEFAULT_THRESHOLDS } from '../../rules/rules.js';
 import { type Health, type ProblemThresholds, formatDuration } from './problems.js';
+import { gatewaysSection, operationsCell } from './operations-html.js';
 import { SafeHtml, html } from './safe-html.js';
 import { DEFAULT_QUERY, MAX_PER_PAGE, type PlanView, STATE_FILTERS, type StateFilter, type StatusQuery, type StatusView } from './view.js';
 
@@ -29,6 +30,7 @@ th{background:#f3f5f7;font-weight:600;white-space:nowrap}
 table.plans td{white-space:nowrap}
 table.plans td.plan{white-space:normal;min-width:12rem;max-width:24rem;overflow-wrap:anywhere}
 table.plans td.problems{white-space:normal;min-width:18rem;max-width:30rem}
+table.plans td.operations{white-space:normal;min-width:12rem;max-width:18rem}
 .badge{display:inline-block;min-width:5.5rem;text-align:center;font-weight:700;font-size:12px;letter-spacing:.03em;padding:.1rem .4rem;border-radius:3px;border:1px solid currentColor}
 .badge.critical,.badge.down{color:var(--crit);background:var(--crit-bg)}
 .badge.warning{color:var(--warn);background:var(--warn-bg)}
@@ -107,6 +109,7 @@ function planRow(plan: PlanView, asOfMs: number): SafeHtml {
 <td><span class="badge ${plan.health}">${HEALTH_TEXT[plan.health]}</span></td>
 <td class="plan"><strong class="plan-name">${plan.name || html`<span class="muted">(no name)</span>`}</strong><br><code class="plan-id">${plan.planId}</code></td>
 <td class="problems">${plan.problems.length === 0 ? html`<span class="muted">none</span>` : html`<ul class="problems">${plan.problems.map((p) => html`<li title="${p.alert}">${p.text}</li>`)}</ul>`}</td>
+<td class="operations">${operationsCell(plan, asOfMs)}</td>
 <td>${plan.account}</td><td>${plan.region}</td>
 <td>${plan.status === 'running' ? plan.status : html`<span class="bad">${plan.status || 'unknown'}</span>`}</td>
 <td>${plan.databaseType ?? html`<span class="muted">unknown</span>`}</td>
@@ -230,13 +233,13 @@ function plansSection(view: StatusView): SafeHtml | false {
   return html`<section id="plans"><h2>Backup plans</h2>${summary}${filterForm(view)}
 <p class="shown">${shown} <span class="muted">Ages and problems as of the last cycle (${readable(fleet.asOfMs)}).</span></p>
 ${pager(view)}
-<table class="plans"><thead><tr><th>State</th><th>Plan</th><th>Problems</th><th>Account</th><th>Region</th><th>Plan status</th><th>Database</th><th>Last full backup</th><th>Last log backup</th><th>Log backup lag</th><th>Running job</th><th>Last poll</th><th>Newest full set expires</th><th>Restorable to</th><th>Last restore and drill</th></tr></thead>
+<table class="plans"><thead><tr><th>State</th><th>Plan</th><th>Problems</th><th>Subscription, traffic, gateway</th><th>Account</th><th>Region</th><th>Plan status</th><th>Database</th><th>Last full backup</th><th>Last log backup</th><th>Log backup lag</th><th>Running job</th><th>Last poll</th><th>Newest full set expires</th><th>Restorable to</th><th>Last restore and drill</th></tr></thead>
 <tbody>${page.plans.map((plan) => planRow(plan, fleet.asOfMs))}</tbody></table>
 ${pager(view)}</section>`;
 }
 
 function thresholdsNote(t: ProblemThresholds): SafeHtml {
-  return html`<footer><p>A plan is a problem when the shipped alert rules would page on it, with their default thresholds: plan not running (init: after ${formatDuration(t.planInitSeconds)}), polls or its account's plan list failing, no successful full backup within ${t.fullBackupIntervalFactor} × its interval (${formatDuration(t.fullBackupFallbackIntervalSeconds)} when unknown), log backup lag over ${formatDuration(t.incrementalLagSeconds)}, a failed job (within ${formatDuration(t.jobFailedWindowSeconds)}, or not followed by a success), a running job without progress for ${formatDuration(t.stallSeconds)}, the newest full set expiring within ${formatDuration(t.expiryWarningSeconds)} with no replacement on track, the newest point-in-time restore older than ${formatDuration(t.recoveryPointMaxAgeSeconds)} (log backup on), a gap in point-in-time restore that ended within ${formatDuration(t.restoreGapRecentSeconds)}, log backup off (unless declared intended), a failed restore (within ${formatDuration(t.restoreFailedWindowSeconds)}, or not followed by a success), and, where <code>expectations:</code> ask for them, an overdue or slow restore drill. Shown as soon as it holds; the alerts may wait for their <code>for:</code> durations.</p></footer>`;
+  return html`<footer><p>A plan is a problem when the shipped alert rules would page on it, with their default thresholds: plan not running (init: after ${formatDuration(t.planInitSeconds)}), polls or its account's plan list failing, no successful full backup within ${t.fullBackupIntervalFactor} × its interval (${formatDuration(t.fullBackupFallbackIntervalSeconds)} when unknown), log backup lag over ${formatDuration(t.incrementalLagSeconds)}, a failed job (within ${formatDuration(t.jobFailedWindowSeconds)}, or not followed by a success), a running job without progress for ${formatDuration(t.stallSeconds)}, the newest full set expiring within ${formatDuration(t.expiryWarningSeconds)} with no replacement on track, the newest point-in-time restore older than ${formatDuration(t.recoveryPointMaxAgeSeconds)} (log backup on), a gap in point-in-time restore that ended within ${formatDuration(t.restoreGapRecentSeconds)}, log backup off (unless declared intended), a failed restore (within ${formatDuration(t.restoreFailedWindowSeconds)}, or not followed by a success), a prepaid subscription expired or expiring within ${formatDuration(t.planExpiryWarningSeconds)}, a running plan's backup gateway OFFLINE, STOPPED or silent for over ${formatDuration(t.gatewayHeartbeatMaxAgeSeconds)}, and, where <code>expectations:</code> ask for them, an overdue or slow restore drill, the free backup traffic used up to <code>backup_traffic_alert_ratio</code>, retention below <code>min_retention</code>, and unencrypted backup storage. Shown as soon as it holds; the alerts may wait for their <code>for:</code> durations.</p></footer>`;
 }
 
 export interface PageLinks {
@@ -262,6 +265,7 @@ ${notice && html`<section class="notice"><h2>${notice.title}</h2><ul>${notice.li
 ${view.error && html`<p class="error" role="alert">Bad request: ${view.error.message}. <a href="/">Show all plans</a></p>`}
 ${collection(view)}
 ${targetsSection(view)}
+${gatewaysSection(view)}
 ${plansSection(view)}
 ${thresholdsNote(links.thresholds ?? DEFAULT_THRESHOLDS)}
 </body></html>

@@ -4,6 +4,7 @@
  * last cycle's completion), as on the page. Absent values are null, never left out, so a
  * consumer sees every field.
  */
+import { type GatewaysJson, type PlanOperationsJson, gatewaysJson, planOperationsJson } from './operations-json.js';
 import type { Health, Problem } from './problems.js';
 import type { PlanView, StatusQuery, StatusView } from './view.js';
 
@@ -31,9 +32,11 @@ export interface TargetJson {
   plans: number;
   excluded: number;
   problems: number;
+  /** The target's backup gateways (DescribeBackupGatewayList); null when the exporter does not list them. */
+  gateways: GatewaysJson | null;
 }
 
-export interface PlanJson {
+export interface PlanJson extends PlanOperationsJson {
   account: string;
   region: string;
   planId: string;
@@ -94,6 +97,7 @@ function planJson(plan: PlanView, asOfMs: number): PlanJson {
       plan.newestFullExpiryMs === undefined ? null : { at: iso(plan.newestFullExpiryMs), inSeconds: secondsBetween(asOfMs, plan.newestFullExpiryMs) },
     restorable: restorableJson(plan, asOfMs),
     restores: restoresJson(plan),
+    ...planOperationsJson(plan.operations, asOfMs),
   };
 }
 
@@ -148,6 +152,7 @@ export function statusJson(view: StatusView): StatusJson {
       plans: t.plans,
       excluded: t.excluded,
       problems: t.problems,
+      gateways: gatewaysJson(t.gateways, fleet?.asOfMs ?? view.nowMs),
     })),
     summary: fleet ? { ...fleet.counts } : null,
     filter: { q: query.q, state: query.state, account: query.account, region: query.region },

@@ -8,6 +8,10 @@ import type { PlanSnapshot } from '../../collector/snapshot.js';
 import type { BackupTypeSummary, PlanInfo } from '../../collector/state.js';
 import { BACKUP_TYPES } from '../../collector/status.js';
 import { DEFAULT_THRESHOLDS, type RuleThresholds } from '../../rules/rules.js';
+import { formatDuration } from './format.js';
+import { type GatewayLookup, type OperationsProblemCode, type OperationsThresholds, operationsProblems } from './operations-problems.js';
+
+export { formatDuration };
 
 export type Severity = 'critical' | 'warning';
 export type Health = Severity | 'ok';
@@ -28,7 +32,8 @@ export type ProblemCode =
   | 'log_backup_disabled'
   | 'restore_failed'
   | 'restore_drill_overdue'
-  | 'restore_drill_slow';
+  | 'restore_drill_slow'
+  | OperationsProblemCode;
 
 export interface Problem {
   code: ProblemCode;
@@ -40,34 +45,24 @@ export interface Problem {
 }
 
 /** Thresholds the classification reads: the alert rules' own. */
-export type ProblemThresholds = Pick<
-  RuleThresholds,
-  | 'incrementalLagSeconds'
-  | 'fullBackupIntervalFactor'
-  | 'fullBackupFallbackIntervalSeconds'
-  | 'jobFailedWindowSeconds'
-  | 'stallSeconds'
-  | 'planInitSeconds'
-  | 'expiryWarningSeconds'
-  | 'expiryReplacementGraceSeconds'
-  | 'recoveryPointMaxAgeSeconds'
-  | 'restoreGapRecentSeconds'
-  | 'restoreFailedWindowSeconds'
->;
+export type ProblemThresholds = OperationsThresholds &
+  Pick<
+    RuleThresholds,
+    | 'incrementalLagSeconds'
+    | 'fullBackupIntervalFactor'
+    | 'fullBackupFallbackIntervalSeconds'
+    | 'jobFailedWindowSeconds'
+    | 'stallSeconds'
+    | 'planInitSeconds'
+    | 'expiryWarningSeconds'
+    | 'expiryReplacementGraceSeconds'
+    | 'recoveryPointMaxAgeSeconds'
+    | 'restoreGapRecentSeconds'
+    | 'restoreFailedWindowSeconds'
+  >;
 
 /** Statuses that page nothing: running, and wait (bought, never configured). init pages once it lasts. */
 const QUIET_STATUSES: ReadonlySet<string> = new Set(['running', 'wait']);
-
-/** A short duration for people: 45s, 12m, 5h 3m, 6h, 3d 4h. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 90) return `${s}s`;
-  const m = Math.round(s / 60);
-  if (m < 90) return `${m}m`;
-  const h = Math.floor(s / 3600);
-  const [big, small] = h < 48 ? [`${h}h`, Math.floor((s % 3600) / 60)] : [`${Math.floor(s / 86_400)}d`, Math.floor((s % 86_400) / 3600)];
-  return small === 0 ? big : `${big} ${small}${h < 48 ? 'm' : 'h'}`;
-}
 
 /** Start of the history the exporter has read for a backup type, as dbs_backup_history_start_timestamp_seconds. */
 export function historyStartMs(summary: BackupTypeSummary, info: PlanInfo): number | undefined {
@@ -101,9 +96,10 @@ export function isStalled(running: NonNullable<BackupTypeSummary['running']>, no
 
 /**
  * Everything the alert rules would page on for this plan at nowMs, most severe first. `targetUp`:
- * its account's plan list worked (when it does not, every plan of the account is blind).
+ * its account's plan list worked (when it does not, every plan of the account is blind). `gateway`:
+ * the plan's backup gateway in its target's last gateway listing.
  */
-export function planProblems(plan: PlanSnapshot, targetUp: boolean, nowMs: number, t: ProblemThresholds = DEFAULT_THRESHOLDS): Problem[] {
+export function planProblems(plan: PlanSnapshot, targetUp: boolean, nowMs: number, t: ProblemThresholds = DEFAULT_THRESHOLDS, gateway?: GatewayLookup): Problem[] {
   const problems: Problem[] = [];
   const reachability = reachabilityProblem(plan, targetUp, nowMs);
   if (reachability) problems.push(reachability);
@@ -121,6 +117,7 @@ export function planProblems(plan: PlanSnapshot, targetUp: boolean, nowMs: numbe
     logBackupDisabledProblem(check),
     restoreFailedProblem(check),
     ...drillProblems(check),
+    ...operationsProblems(plan, gateway, nowMs, t),
   ];
   problems.push(...found.filter((p): p is Problem => p !== undefined));
   return problems.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
@@ -182,7 +179,8 @@ function logBackupProblem({ plan, nowMs, t, running }: PlanCheck): Problem | und
 }
 
 /** Failed and stalled jobs, per backup type; a failure pages while recent, or while no success followed on a running plan. */
-function jobProblems({ plan: { info, types }, nowMs, t, running }: PlanCheck): Problem[] {
+function jobProblems({ plan, nowMs, t, running }: PlanCheck): Problem[] {
+  const { info, types } = plan;
   const problems: Problem[] = [];
   for (const backupType of BACKUP_TYPES) {
     const summary = types[backupType];
@@ -193,7 +191,8 @@ function jobProblems({ plan: { info, types }, nowMs, t, running }: PlanCheck): P
       const recent = failedMs > nowMs - t.jobFailedWindowSeconds * 1000;
       const newest = summary.lastSuccess === undefined || failedMs > summary.lastSuccess.endMs;
       if (recent || (newest && running)) {
-        problems.push(problem('job_failed', 'warning', 'DBSBackupJobFailed', `last ${backupType} backup job failed ${ago(nowMs, failedMs)} ago${newest ? ', no success since' : ''}`));
+        const text = `last ${backupType} backup job failed ${ago(nowMs, failedMs)} ago${newest ? ', no success since' : ''}`;
+        problems.push(problem('job_failed', 'warning', 'DBSBackupJobFailed', backupType === 'full' ? text + failureReasonText(plan, failedMs, nowMs) : text));
       }
     }
     const job = summary.running;
@@ -202,6 +201,17 @@ function jobProblems({ plan: { info, types }, nowMs, t, running }: PlanCheck): P
     }
   }
   return problems;
+}
+
+/**
+ * DBS's reason for the failed full (DescribeJobErrorCode), as DBSBackupJobFailed's description quotes
+ * it: for the failure shown, or said to be about an earlier one while the newest is not asked about yet.
+ */
+function failureReasonText(plan: PlanSnapshot, failedMs: number, nowMs: number): string {
+  const reason = plan.views.job_errors?.full;
+  if (!reason) return '';
+  const said = reason.code === '' && reason.message === '' ? 'DBS gives no reason' : `DBS says ${[reason.code, reason.message].filter((s) => s !== '').join(': ')}`;
+  return reason.endMs >= failedMs ? `; ${said}` : `; for an earlier failure ${ago(nowMs, reason.endMs)} ago, ${said}`;
 }
 
 /** DBSRestoreWindowAtRisk: the newest full set expires soon, and the next full will not replace it in time. */

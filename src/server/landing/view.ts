@@ -7,6 +7,8 @@ import type { PlanSnapshot, Snapshot, TargetSnapshot } from '../../collector/sna
 import { BACKUP_TYPES, type BackupType } from '../../collector/status.js';
 import type { ScheduleState } from '../../collector/scheduler.js';
 import { DEFAULT_THRESHOLDS } from '../../rules/rules.js';
+import { type GatewaysView, type PlanOperationsView, gatewayIndex, gatewaysView, planOperationsView } from './operations.js';
+import type { GatewayLookup } from './operations-problems.js';
 import { type Health, type Problem, type ProblemThresholds, healthOf, healthRank, isStalled, logBackupLag, planProblems } from './problems.js';
 
 export interface RunningJobView {
@@ -41,6 +43,8 @@ export interface PlanView {
   restorable?: RestorableView;
   /** What DescribeRestoreTaskList said, when it has been read. */
   restores?: RestoresView;
+  /** Subscription, backup traffic, backup gateway, DBS's reason for the newest failed full (operations.ts). */
+  operations: PlanOperationsView;
 }
 
 export interface RestorableView {
@@ -71,6 +75,8 @@ export interface TargetView {
   /** Plans the selection leaves out. */
   excluded: number;
   problems: number;
+  /** The target's backup gateways, when the exporter lists them. */
+  gateways?: GatewaysView;
 }
 
 export interface HealthCounts {
@@ -92,8 +98,8 @@ export interface FleetView {
   searchKeys: readonly string[];
 }
 
-function planView(plan: PlanSnapshot, targetUp: boolean, asOfMs: number, thresholds: ProblemThresholds): PlanView {
-  const problems = planProblems(plan, targetUp, asOfMs, thresholds);
+function planView(plan: PlanSnapshot, targetUp: boolean, asOfMs: number, thresholds: ProblemThresholds, gateway: GatewayLookup | undefined): PlanView {
+  const problems = planProblems(plan, targetUp, asOfMs, thresholds, gateway);
   const runningJobs: RunningJobView[] = [];
   for (const backupType of BACKUP_TYPES) {
     const running = plan.types[backupType]?.running;
@@ -122,6 +128,7 @@ function planView(plan: PlanSnapshot, targetUp: boolean, asOfMs: number, thresho
     newestFullExpiryMs: lastFull?.expiryMs,
     restorable: restorableView(plan),
     restores: restoresView(plan),
+    operations: planOperationsView(plan, gateway, asOfMs, thresholds),
   };
 }
 
@@ -161,8 +168,13 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export function buildFleetView(snapshot: Snapshot, thresholds: ProblemThresholds = DEFAULT_THRESHOLDS): FleetView {
   const asOfMs = snapshot.completedAtMs;
-  const targetsUp = new Map(snapshot.targets.map((t) => [targetKey(t.account, t.region), t.up]));
-  const plans = snapshot.plans.map((plan) => planView(plan, targetsUp.get(targetKey(plan.account, plan.region)) ?? true, asOfMs, thresholds)).sort(comparePlans);
+  const byTarget = new Map(snapshot.targets.map((t) => [targetKey(t.account, t.region), { up: t.up, gateway: gatewayIndex(t.gateways) }]));
+  const plans = snapshot.plans
+    .map((plan) => {
+      const target = byTarget.get(targetKey(plan.account, plan.region));
+      return planView(plan, target?.up ?? true, asOfMs, thresholds, target?.gateway(plan.info.gatewayId));
+    })
+    .sort(comparePlans);
   const counts: HealthCounts = { total: plans.length, critical: 0, warning: 0, ok: 0 };
   const problemsByTarget = new Map<string, number>();
   for (const plan of plans) {
@@ -179,6 +191,7 @@ export function buildFleetView(snapshot: Snapshot, thresholds: ProblemThresholds
     plans: t.plans,
     excluded: t.excluded.length,
     problems: problemsByTarget.get(targetKey(t.account, t.region)) ?? 0,
+    ...(t.gateways ? { gateways: gatewaysView(t.gateways, asOfMs, thresholds) } : {}),
   }));
   return { snapshot, asOfMs, plans, targets, counts, searchKeys: plans.map((p) => `${p.name} ${p.planId}`.toLowerCase()) };
 }
