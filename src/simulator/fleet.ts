@@ -56,12 +56,14 @@ export class Fleet {
   /** A full scheduled within this long of now is listed as 'schedule'. */
   readonly scheduleLookaheadMs: number;
   readonly region: string;
+  private readonly seed: number;
 
   constructor(
     private readonly clock: Clock,
     scenario: ScenarioOptions = {},
   ) {
     this.region = scenario.region ?? 'cn-hangzhou';
+    this.seed = scenario.seed ?? 1;
     this.scheduleLookaheadMs = scenario.scheduleLookaheadMs ?? 10 * MINUTE;
     this.random = mulberry32(((scenario.seed ?? 1) ^ 0x5eed) >>> 0);
     this.gatewayRegistry = new GatewayRegistry(buildScenarioGateways(scenario, clock.now()).all);
@@ -247,8 +249,9 @@ export class Fleet {
 
   /** Adds a backup gateway (default: ONLINE since now, in the fleet's region). */
   addGateway(input: GatewayInput = {}): Gateway {
-    const n = this.gatewayRegistry.list().length;
-    const gateway = newGateway(Math.floor(this.random() * 2 ** 31), n, { ...input, region: input.region ?? this.region, createdAt: input.createdAt ?? this.clock.now() });
+    // Numbered after any scenario gateway, and not drawn from the plan-id stream, so added plans keep their ids.
+    const n = 100 + this.gatewayRegistry.list().length;
+    const gateway = newGateway(this.seed, n, { ...input, region: input.region ?? this.region, createdAt: input.createdAt ?? this.clock.now() });
     return this.gatewayRegistry.add(gateway);
   }
 

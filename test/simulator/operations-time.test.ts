@@ -157,6 +157,28 @@ describe('operational stops in a large fleet', () => {
     expect(gateways.filter((g) => g.BackupGatewayStatus !== 'ONLINE')).toHaveLength(1);
   });
 
+  it('builds the same gateways, charges and encryption for the same seed', () => {
+    const a = new Fleet(new ManualClock(T0), { seed: 9, plans: 400 });
+    const b = new Fleet(new ManualClock(T0), { seed: 9, plans: 400 });
+    expect(a.listGateways()).toEqual(b.listGateways());
+    expect(a.listPlans()).toEqual(b.listPlans());
+    for (const plan of a.listPlans().slice(0, 40)) expect(a.billing(plan.id)).toEqual(b.billing(plan.id));
+  });
+
+  it('adds a plan behind an added gateway: none of its backups start while the gateway is down', () => {
+    const clock = new ManualClock(T0);
+    const fleet = new Fleet(clock, { plans: 0 });
+    const gateway = fleet.addGateway({ status: 'STOPPED', createdAt: T0 - DAY });
+    const plan = fleet.addPlan({ createdAt: T0 - DAY, gatewayId: gateway.id, sourceEndpointInstanceType: 'Agent' });
+    expect(fleet.describePlan(plan.id)!.BackupGatewayId).toBe(gateway.id);
+    clock.advance(6 * HOUR);
+    expect(fleet.incrementBackups(plan.id)!.filter((s) => Number(s.StartTime) >= T0)).toEqual([]);
+    fleet.setGatewayStatus(String(gateway.id), 'UPGRADING');
+    clock.advance(HOUR);
+    expect(fleet.incrementBackups(plan.id)!.filter((s) => Number(s.StartTime) >= T0 + 6 * HOUR).length).toBeGreaterThan(5);
+    expect(() => fleet.setGatewayStatus('999', 'ONLINE')).toThrow(/unknown backup gateway/);
+  });
+
   it('has no gateway until the fleet reaches the gateway plans', () => {
     expect(new Fleet(new ManualClock(T0), { seed: 3, plans: 13 }).listGateways()).toEqual([]);
     expect(new Fleet(new ManualClock(T0), { seed: 3, plans: 16 }).listGateways()).toHaveLength(1);
