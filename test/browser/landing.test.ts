@@ -3,7 +3,9 @@
  * scripts/ensure-chromium.sh), against the real exporter polling the simulator over HTTP: what a
  * person sees (plans, their state in words and colour, problems first), the filter form and page
  * links with JavaScript off, an HTML-injection plan name shown as text with nothing run or
- * injected, and a screenshot in test-artifacts/landing.png.
+ * injected, and a screenshot in test-artifacts/landing.png. Then the full scenario (positions 13-17:
+ * operational stops): each plan's subscription, traffic and gateway, DBS's failure reason, and the
+ * backup gateways section, as a person sees them (test-artifacts/landing-operations.png).
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { pino } from 'pino';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningExporter, runExporter } from '../../src/exporter.js';
-import { type Simulator, startSimulator } from '../../src/simulator/index.js';
+import { SCENARIO_PLAN_COUNT, type Simulator, startSimulator } from '../../src/simulator/index.js';
 import { simulatorConfig } from '../support/simulator-config.js';
 
 /** The few browser globals the page functions below use (the tests compile without the DOM lib). */
@@ -226,6 +228,92 @@ describe('the landing page in Chromium', () => {
     expect(await page.$('form.filter')).not.toBeNull();
     await Promise.all([page.waitForNavigation(), page.click('p.error a')]);
     expect((await rows(page)).length).toBe(9);
+    await page.close();
+  });
+});
+
+/** A gateway name with markup: shown as text, nothing run. */
+const XSS_GATEWAY = '<img src=x onerror="window.__pwned=3"><script>window.__pwned=4</script> & co';
+
+describe('operational stops in Chromium: the full scenario (positions 13-17)', () => {
+  let opsSim: Simulator;
+  let opsExporter: RunningExporter;
+  let opsOrigin: string;
+
+  beforeAll(async () => {
+    opsSim = await startSimulator({ scenario: { plans: SCENARIO_PLAN_COUNT } });
+    opsSim.fleet.addGateway({ displayName: XSS_GATEWAY });
+    const config = simulatorConfig({ prod: opsSim }, [
+      'collection: { interval: 1h }',
+      'defaults:',
+      '  rate_limit: { requests_per_second: 1000 }',
+      'expectations:',
+      "  - plans: { name_regex: '^pg-warehouse-' }",
+      '    backup_traffic_alert_ratio: 0.9',
+    ]);
+    opsExporter = await runExporter(config, { logger: pino({ level: 'silent' }), build: { version: '0.0.0-browser' }, processMetrics: false, listenAddress: '127.0.0.1:0', telemetryPath: '/metrics' });
+    opsOrigin = `http://127.0.0.1:${opsExporter.address.port}`;
+    for (let i = 0; i < 400 && !opsExporter.exporter.ready(); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(opsExporter.exporter.ready()).toBe(true);
+  }, 60_000);
+
+  afterAll(async () => {
+    await opsExporter?.stop();
+    await opsSim?.close();
+  });
+
+  it("shows each plan's subscription, traffic and gateway, DBS's reason beside the failed full, and the backup gateways", async () => {
+    const page = await openPage({ javascript: true });
+    await page.setBypassCSP(true);
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    expect((await page.goto(`${opsOrigin}/`, { waitUntil: 'load' }))?.status()).toBe(200);
+    const shown = await rows(page);
+    const byName = (name: string) => shown.find((r) => r.name === name)!;
+    // innerText: only what is rendered (a hidden element would not count).
+    const seen = (name: string, cell: string) => page.$eval(`tr[data-plan-id="${byName(name).id}"] td.${cell}`, (td) => (td as unknown as { innerText: string }).innerText.replace(/\s+/g, ' ').trim());
+    expect(await page.$eval('table.plans thead', (t) => (t as unknown as { innerText: string }).innerText)).toContain('Subscription, traffic, gateway');
+
+    expect(await seen('mysql-loyalty-prepaid-expiring', 'operations')).toMatch(/^prepaid, expires in (4d 23h|5d) \d+% of free traffic used$/);
+    expect(byName('mysql-loyalty-prepaid-expiring').problems).toContainEqual(expect.stringMatching(/^prepaid subscription expires in (4d 23h|5d) \(warning 14d ahead\): renew it or its backups stop$/));
+    expect(byName('mysql-loyalty-prepaid-expiring').badge).toBe('WARNING');
+
+    expect(await seen('mysql-hr-prepaid-expired', 'operations')).toMatch(/^prepaid, expired 2d ago \d+% of free traffic used$/);
+    expect(byName('mysql-hr-prepaid-expired').problems).toContain('prepaid subscription expired 2d ago: DBS takes no backups until it is renewed');
+    expect(byName('mysql-hr-prepaid-expired').badge).toBe('CRITICAL');
+
+    expect(await seen('mysql-idc-gateway-offline', 'operations')).toMatch(/^pay-as-you-go \d+(\.\d)? GiB traffic used, all paid gateway \d+ OFFLINE, silent 3h$/);
+    expect(byName('mysql-idc-gateway-offline').problems).toContainEqual(
+      expect.stringMatching(/^backup gateway \d+ \(idc-hangzhou-01-backup-gateway\) is OFFLINE, last heartbeat 3h ago: no backup of this plan runs until it is back$/),
+    );
+    expect(byName('mysql-idc-gateway-offline').badge).toBe('CRITICAL');
+
+    expect(byName('mysql-wms-full-failed').problems).toContainEqual(
+      expect.stringMatching(/^last full backup job failed \d+h( \d+m)? ago, no success since; DBS says DBS\.FullBackup\.SourceConnectFailed: Failed to connect to the source database: check the network and the account's password$/),
+    );
+    expect(await seen('mysql-wms-full-failed', 'operations')).toMatch(/ gateway \d+ ONLINE$/);
+
+    expect(await seen('pg-warehouse-prepaid-traffic', 'operations')).toMatch(/^prepaid, expires in (199d 23h|200d) 95% of free traffic used$/);
+    expect(byName('pg-warehouse-prepaid-traffic').problems).toEqual(['95% of the free backup traffic of this billing period used (alert at 90%): traffic beyond it is charged']);
+    expect(await seen('mongo-sessions', 'operations')).toBe('pay-as-you-go traffic: not applicable');
+
+    // The backup gateways: the OFFLINE one first, in the alert colour; the hostile name as text.
+    const gateways = await page.$$eval('#gateways tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as unknown as { innerText: string }).innerText.trim())));
+    expect(await page.$eval('#gateways h2', (h) => h.textContent)).toBe('Backup gateways');
+    expect(gateways).toHaveLength(3);
+    expect(gateways[0]).toEqual(['OFFLINE', expect.stringMatching(/^\d+$/), 'idc-hangzhou-01-backup-gateway', 'idc-hangzhou-01-db.corp.example', 'prod', 'cn-hangzhou', '3h ago', '1', '1']);
+    expect(gateways.map((g) => g[2])).toEqual(['idc-hangzhou-01-backup-gateway', XSS_GATEWAY, 'idc-hangzhou-02-backup-gateway']);
+    expect(gateways.find((g) => g[2] === 'idc-hangzhou-02-backup-gateway')!.slice(-2)).toEqual(['1', '1']);
+    expect(await page.$eval('#gateways tbody tr .badge', (b) => getComputedStyle(b).color)).toBe('rgb(165, 14, 31)');
+    expect(await page.evaluate(() => document.querySelectorAll('script, img, iframe, object, embed, [onerror]').length)).toBe(0);
+    expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
+    expect(dialogs).toEqual([]);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'landing-operations.png'), fullPage: true });
     await page.close();
   });
 });

@@ -32,7 +32,8 @@ export function subscriptionText(chargeType: string | undefined, expiresMs: numb
 export function trafficText(traffic: TrafficView | undefined): string | undefined {
   if (!traffic) return undefined;
   if (!traffic.supported) return 'traffic: not applicable';
-  const paid = traffic.paidBytes ? `, ${formatBytes(traffic.paidBytes)} paid` : '';
+  const allPaid = traffic.paidBytes !== undefined && traffic.paidBytes > 0 && traffic.paidBytes === traffic.usedBytes;
+  const paid = allPaid ? ', all paid' : traffic.paidBytes ? `, ${formatBytes(traffic.paidBytes)} paid` : '';
   if (traffic.unlimited) return `unlimited free traffic${paid}`;
   if (traffic.ratio !== undefined) return `${formatPercent(traffic.ratio)} of free traffic used${paid}`;
   if (traffic.usedBytes !== undefined) return `${formatBytes(traffic.usedBytes)} traffic used${paid}`;
