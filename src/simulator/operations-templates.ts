@@ -146,8 +146,8 @@ const SCENARIO_ENCRYPTION: readonly (string | undefined)[] = ['sse_kms', 'sse_os
 const BILLING_UNSUPPORTED_POSITION = 3;
 
 /**
- * Charge type, gateway and encryption of a plan the operations templates did not make. The first
- * thirteen are cloud databases, pay-as-you-go; larger fleets draw them from the plan's seed (not the
+ * Charge type, gateway and encryption of a plan the operations templates did not make prepaid. The
+ * first thirteen are cloud databases, pay-as-you-go; larger fleets draw them from the plan's seed (not the
  * scenario's stream, so the plans themselves stay the same): 4% prepaid, 3% billing not supported,
  * a quarter of the self-managed (about 10% of all) behind a gateway.
  */
@@ -158,8 +158,9 @@ export function withOperationalProfile(seed: PlanSeed, index: number, startTime:
   if (index < OPERATIONS_FIRST) {
     plan.subscription.billingSupported = index !== BILLING_UNSUPPORTED_POSITION;
     plan.storageEncryptMethod = SCENARIO_ENCRYPTION[index];
-    return seed;
   }
+  // The operations plans say their own; the pay-as-you-go ones among them stay so.
+  if (index < OPERATIONS_FIRST + OPERATIONS_TEMPLATES.length) return seed;
   const h = (salt: number) => hashUnit(plan.seed, salt);
   if (h(71) < 0.04) {
     const freeBytes = h(72) < 0.25 ? undefined : (FREE_BYTES_BY_CLASS[plan.instanceClass] ?? 2 * TiB);

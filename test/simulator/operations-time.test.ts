@@ -157,6 +157,16 @@ describe('operational stops in a large fleet', () => {
     expect(gateways.filter((g) => g.BackupGatewayStatus !== 'ONLINE')).toHaveLength(1);
   });
 
+  it('gives the operations plans the same charge types and gateways whatever the seed', () => {
+    for (let seed = 1; seed <= 12; seed++) {
+      const plans = new Fleet(new ManualClock(T0), { seed, plans: 18 }).listPlans();
+      expect(plans.slice(13).map((p) => p.subscription?.chargeType)).toEqual(['PREPAY', 'PREPAY', 'POSTPAY', 'POSTPAY', 'PREPAY']);
+      expect(plans.slice(13).map((p) => p.gatewayId !== undefined)).toEqual([false, false, true, true, false]);
+      expect(plans.map((p) => p.subscription?.billingSupported).filter((s) => s === false)).toHaveLength(1);
+      expect(plans.slice(0, 13).every((p) => p.subscription?.chargeType === 'POSTPAY' && p.gatewayId === undefined)).toBe(true);
+    }
+  });
+
   it('builds the same gateways, charges and encryption for the same seed', () => {
     const a = new Fleet(new ManualClock(T0), { seed: 9, plans: 400 });
     const b = new Fleet(new ManualClock(T0), { seed: 9, plans: 400 });
