@@ -88,6 +88,17 @@ export function backupAgeAlerts({ t, alert, gated, runningFor }: RuleContext): A
   ];
 }
 
+/**
+ * DBS's reason for the plan's newest failed full backup (DescribeJobErrorCode), when the exporter knows it:
+ * what the replicas say now, else the last said within the gap tolerance (an exporter restart).
+ */
+function failureReason(G: string): string {
+  const selector = 'dbs_backup_last_failure_reason_info{account=%q, region=%q, backup_plan_id=%q, backup_type=%q}';
+  const args = '$labels.account $labels.region $labels.backup_plan_id $labels.backup_type';
+  const query = `max by (error_code, error_message) (${selector}) or on () max by (error_code, error_message) (last_over_time(${selector}[${G}]))`;
+  return `{{ with printf "${query}" ${args} ${args} | query }}{{ with . | first }} DBS says: {{ .Labels.error_code }}: {{ .Labels.error_message }}{{ end }}{{ end }}`;
+}
+
 /** Job outcomes: DBSBackupJobFailed, DBSBackupJobStalled. */
 export function backupJobAlerts({ t, G, alert, gated, RUNNING }: RuleContext): AlertRule[] {
   return [
@@ -105,7 +116,7 @@ export function backupJobAlerts({ t, G, alert, gated, RUNNING }: RuleContext): A
       for: '0m',
       labels: { severity: 'warning' },
       summary: 'A DBS backup job failed',
-      description: `The newest failed {{ $labels.backup_type }} backup job of ${WHERE} ended at {{ $value | humanizeTimestamp }}. The alert holds for ${human(t.jobFailedWindowSeconds)} after a failure, and for as long as no later job of that type has succeeded.`,
+      description: `The newest failed {{ $labels.backup_type }} backup job of ${WHERE} ended at {{ $value | humanizeTimestamp }}.${failureReason(G)} The alert holds for ${human(t.jobFailedWindowSeconds)} after a failure, and for as long as no later job of that type has succeeded.`,
     }),
     alert('DBSBackupJobStalled', {
       expr: gated(

@@ -9,6 +9,8 @@ import type { ThresholdText } from './thresholds.js';
 export const PLAN = 'account, region, backup_plan_id';
 export const PLAN_TYPE = `${PLAN}, backup_type`;
 export const WHERE = 'plan {{ $labels.backup_plan_id }} (account {{ $labels.account }}, region {{ $labels.region }})';
+/** A backup gateway (DescribeBackupGatewayList): one per account, region and gateway id. */
+export const GATEWAY = 'account, region, backup_gateway_id';
 
 /** A threshold in annotation text, humanised by Prometheus when the alert fires. */
 export const human = (seconds: string) => `{{ ${seconds} | humanizeDuration }}`;
@@ -18,7 +20,8 @@ export interface AlertRule {
   alert: string;
   expr: string;
   for: string;
-  labels: { severity: 'critical' | 'warning' };
+  /** info: never a page by itself; it marks what an Alertmanager inhibit rule mutes (docs/alerts.md#one-cause-one-page). */
+  labels: { severity: 'critical' | 'warning' | 'info' };
   annotations: { summary: string; description: string; runbook_url: string };
 }
 

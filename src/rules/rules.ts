@@ -2,11 +2,12 @@
  * The Prometheus alerting and recording rules that ship with dbs-exporter, built from one
  * set of thresholds. `config/prometheus/dbs-exporter.rules.yml` is this module rendered
  * with the defaults (`npm run gen:rules`); tests and the Helm chart render it with their own.
- * The groups' rules are in backup-rules.ts and restore-rules.ts; their shared helpers in context.ts.
+ * The groups' rules are in backup-rules.ts, restore-rules.ts and operations-rules.ts; their shared helpers in context.ts.
  */
 import { stringify } from 'yaml';
 import { backupAgeAlerts, backupJobAlerts, backupSignals, exporterAlerts, fullBackupSignals, planAlerts } from './backup-rules.js';
 import { type AlertRule, PLAN, PLAN_TYPE, type RecordingRule, ruleContext } from './context.js';
+import { gatewayAlerts, operationsGatewaySignals, operationsPlanSignals, settingsAlerts, subscriptionAlerts } from './operations-rules.js';
 import { restorePointAlerts, restoreSignals, restoreTaskAlerts, restoreTaskSignals } from './restore-rules.js';
 import { DEFAULT_THRESHOLDS, type RuleThresholds, type ThresholdText } from './thresholds.js';
 
@@ -18,7 +19,17 @@ export interface RuleFile {
 
 export function buildRules(overrides: Partial<RuleThresholds> = {}): RuleFile {
   const merged = { ...DEFAULT_THRESHOLDS, ...overrides };
-  return buildRuleFile(Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, String(v)])) as ThresholdText);
+  return buildRuleFile(Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, k === 'stallSeconds' ? String(v) : asHelmPrints(v)])) as ThresholdText);
+}
+
+/**
+ * A threshold as the Helm chart prints it (Go's %v): a number of a million or more in exponent form
+ * (1209600 is 1.2096e+06, which PromQL and Prometheus templates read as the same number), so the chart
+ * with its default values renders exactly the shipped rules. stallSeconds, also a range ([<n>s]), stays digits.
+ */
+function asHelmPrints(v: string | number): string {
+  if (typeof v !== 'number' || v === 0 || (Math.abs(v) < 1e6 && Math.abs(v) >= 1e-4)) return String(v);
+  return v.toExponential().replace(/e([+-])(\d)$/, (_, sign: string, digit: string) => `e${sign}0${digit}`);
 }
 
 /** The rules with `__name__` placeholders where thresholds go: the Helm chart substitutes values.yaml's. */
@@ -35,6 +46,7 @@ function buildRuleFile(t: ThresholdText): RuleFile {
       { name: 'dbs-exporter.recording', rules: dashboardRules() },
       { name: 'dbs-exporter.alerts', rules: [...backupSignals(c), ...fullBackupSignals(c), ...backupAgeAlerts(c), ...backupJobAlerts(c), ...planAlerts(c), ...exporterAlerts(c)] },
       { name: 'dbs-exporter.restore', rules: [...restoreSignals(c), ...restoreTaskSignals(c), ...restorePointAlerts(c), ...restoreTaskAlerts(c)] },
+      { name: 'dbs-exporter.operations', rules: [...operationsPlanSignals(c), ...operationsGatewaySignals(c), ...subscriptionAlerts(c), ...gatewayAlerts(c), ...settingsAlerts(c)] },
     ],
   };
 }

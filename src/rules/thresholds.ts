@@ -39,6 +39,12 @@ export interface RuleThresholds {
   logBackupDisabledFor: string;
   /** DBSRestoreFailed: a failed restore pages for at least this long after it ended (and while it is the newest outcome), seconds. */
   restoreFailedWindowSeconds: number;
+  /** DBSBackupPlanExpiringSoon: a prepaid plan's subscription ends within this many seconds. */
+  planExpiryWarningSeconds: number;
+  /** DBSBackupGatewayDown: a backup gateway whose last heartbeat is older than this is down, seconds. */
+  gatewayHeartbeatMaxAgeSeconds: number;
+  /** DBSBackupGatewayDown (and DBSBackupPlanGatewayDown): how long a gateway must be down (`for:`). */
+  gatewayDownFor: string;
   runbookBaseUrl: string;
 }
 
@@ -65,6 +71,9 @@ export const DEFAULT_THRESHOLDS: RuleThresholds = {
   recoveryPointMaxAgeSeconds: 3 * 3600,
   logBackupDisabledFor: '30m',
   restoreFailedWindowSeconds: 86_400,
+  planExpiryWarningSeconds: 14 * 86_400,
+  gatewayHeartbeatMaxAgeSeconds: 600,
+  gatewayDownFor: '5m',
   runbookBaseUrl: 'https://github.com/dbs-exporter/dbs-exporter/blob/main/docs/runbooks.md',
 };
 

@@ -311,7 +311,7 @@ describe('chart rendered with values-full.yaml', () => {
     expect(rule.spec.groups.slice(0, -1)).toEqual(JSON.parse(JSON.stringify(expected)));
     expect(rule.spec.groups.at(-1).name).toBe('dbs-exporter.local');
     const check = promtoolCheck(rule.spec.groups);
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 53 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 76 rules found');
     expect(check.status).toBe(0);
   });
 });
@@ -324,7 +324,7 @@ describe('PrometheusRule thresholds', () => {
     const r = render([ALL_ON]);
     expect(groups(r)).toEqual(SHIPPED_RULES.groups);
     const check = promtoolCheck(groups(r));
-    expect(check.stdout + check.stderr).toContain('SUCCESS: 52 rules found');
+    expect(check.stdout + check.stderr).toContain('SUCCESS: 75 rules found');
     expect(check.status).toBe(0);
   });
 

@@ -64,6 +64,7 @@ function processValues(s, inst, p, m, out) {
     for (let x = p.from + s.step; x <= m; x += s.step) total += r.perStep(x, s);
     put('dbs_exporter_api_requests_total', { account: r.account, action: r.action, code: r.code }, total);
   }
+  gatewayValues(s, p, m, put);
   for (const plan of s.plans) {
     const pl = { account: plan.account, region: plan.region, backup_plan_id: plan.id };
     // last successful discovery by this process
@@ -89,12 +90,14 @@ function processValues(s, inst, p, m, out) {
     if (intended) put('dbs_backup_plan_log_backup_off_intended', pl, 1);
     if (plan.drillMaxAge !== undefined) put('dbs_restore_drill_max_age_seconds', pl, plan.drillMaxAge);
     if (plan.drillRto !== undefined) put('dbs_restore_drill_rto_seconds', pl, plan.drillRto);
+    planListOperations(plan, d, (name, labels, v) => put(name, { ...pl, ...labels }, v));
     // job listings: last good poll, first good poll
     let g, first;
     for (let x = p.from; x <= m; x += s.step) if (pollOk(s, plan, x)) { if (first === undefined) first = x; g = x; }
     if (g === undefined) continue;
     const windowStart = p.lookbackFrom ?? first - LOOKBACK;
     restoreValues(s, p, plan, m, windowStart, (name, labels, v) => put(name, { ...pl, ...labels }, v));
+    billingValues(s, p, plan, m, (name, labels, v) => put(name, { ...pl, ...labels }, v));
     for (const type of ['full', 'incremental']) {
       const tl = { ...pl, backup_type: type };
       put('dbs_backup_history_start_timestamp_seconds', tl, sec(Math.max(windowStart, plan.created)));
@@ -111,6 +114,9 @@ function processValues(s, inst, p, m, out) {
       }
       const failures = done.filter((j) => !j.ok);
       if (failures.length) put('dbs_backup_last_failure_timestamp_seconds', tl, sec(Math.max(...failures.map((j) => j.end))));
+      // DescribeJobErrorCode: the reason of the newest failed full, asked once it is seen
+      const newestFailure = failures.reduce((a, j) => (!a || j.end > a.end ? j : a), undefined);
+      if (type === 'full' && newestFailure?.reason) put('dbs_backup_last_failure_reason_info', { ...tl, error_code: newestFailure.reason.code, error_message: newestFailure.reason.message }, 1);
       if (m - g <= STALENESS) {
         const running = seen.filter((j) => j.start <= g && j.end > g);
         if (running.length) {
@@ -172,6 +178,72 @@ function restoreValues(s, p, plan, m, taskWindowStart, put) {
         if (prefix === 'dbs_restore_drill' && ok.point !== undefined) put('dbs_restore_drill_last_restore_point_timestamp_seconds', {}, sec(ok.point));
       }
       if (failed) put(`${prefix}_last_failure_timestamp_seconds`, {}, sec(failed.end));
+    }
+  }
+}
+
+/**
+ * Operational stops (docs/design/operational-stops.md), from the plan list and the configuration, as of the
+ * process's last discovery d. `plan.expiry` (minutes, prepaid plans), `plan.gateway` (backup gateway id),
+ * `plan.encrypted`, `plan.retention` ({ full, incremental } seconds, or a function of m); expectations:
+ * `plan.minRetention` ({ full?, incremental? } seconds), `plan.encryptionRequired`, `plan.trafficRatio`.
+ */
+const valueAt = (v, m) => (typeof v === 'function' ? v(m) : v);
+function planListOperations(plan, d, put) {
+  const expiry = valueAt(plan.expiry, d);
+  if (expiry !== undefined) put('dbs_backup_plan_expiry_timestamp_seconds', {}, sec(expiry));
+  const gateway = valueAt(plan.gateway, d);
+  if (gateway !== undefined || expiry !== undefined || plan.encrypted !== undefined) {
+    put('dbs_backup_plan_settings_info', { charge_type: expiry !== undefined ? 'PREPAY' : 'POSTPAY', storage_encrypt_method: valueAt(plan.encrypted, d) ? 'kms' : '', backup_gateway_id: gateway ?? '' }, 1);
+  }
+  if (plan.encrypted !== undefined) put('dbs_backup_plan_storage_encrypted', {}, valueAt(plan.encrypted, d) ? 1 : 0);
+  const retention = valueAt(plan.retention, d);
+  for (const [type, v] of Object.entries(retention ?? {})) put('dbs_backup_retention_seconds', { backup_type: type }, v);
+  for (const [type, v] of Object.entries(plan.minRetention ?? {})) put('dbs_backup_retention_minimum_seconds', { backup_type: type }, v);
+  if (plan.encryptionRequired) put('dbs_backup_plan_storage_encryption_required', {}, 1);
+  if (plan.trafficRatio !== undefined) put('dbs_backup_traffic_alert_ratio', {}, plan.trafficRatio);
+}
+
+/**
+ * DescribeBackupPlanBilling every BILLING_EVERY minutes (at the process's first poll, then when due; a failed poll
+ * runs none and is retried next cycle; what DBS said is kept). `plan.billing(m)`: { free (bytes, absent when
+ * unlimited or not sent), unlimited, used: { full, incremental } }.
+ */
+export const BILLING_EVERY = 60;
+function billingValues(s, p, plan, m, put) {
+  if (!plan.billing) return;
+  let g;
+  for (let x = p.from; x <= m; x += s.step) if ((g === undefined || x - g >= BILLING_EVERY) && pollOk(s, plan, x)) g = x;
+  if (g === undefined) return;
+  const b = plan.billing(g);
+  put('dbs_backup_billing_supported', {}, 1);
+  if (b.free !== undefined && !b.unlimited) put('dbs_backup_traffic_free_bytes', {}, b.free);
+  put('dbs_backup_traffic_free_unlimited', {}, b.unlimited ? 1 : 0);
+  for (const [type, v] of Object.entries(b.used)) put('dbs_backup_traffic_used_bytes', { backup_type: type }, v);
+}
+
+/**
+ * DescribeBackupGatewayList per target every cycle (`s.gateways`: { account, region, id, name, hostname,
+ * status(m), heartbeat(m) (minutes) }); a target's `gatewayDown` ranges (or its plan list down) fail the listing:
+ * the last good listing's series stay, and dbs_exporter_gateway_list_success is 0.
+ */
+const GATEWAY_STATUSES = ['ONLINE', 'OFFLINE', 'STOPPED', 'UPGRADING'];
+function gatewayValues(s, p, m, put) {
+  if (!s.gateways) return;
+  for (const t of s.targets) {
+    const ok = (x) => targetOk(s, t.account, t.region, x) && !inRanges(t.gatewayDown, x);
+    put('dbs_exporter_gateway_list_success', { account: t.account, region: t.region }, ok(m) ? 1 : 0);
+    let d;
+    for (let x = m; x >= p.from; x -= s.step) if (ok(x)) { d = x; break; }
+    if (d === undefined) continue;
+    put('dbs_exporter_gateway_list_last_success_timestamp_seconds', { account: t.account, region: t.region }, sec(d));
+    for (const gw of s.gateways.filter((x) => x.account === t.account && x.region === t.region)) {
+      const gl = { account: gw.account, region: gw.region, backup_gateway_id: gw.id };
+      put('dbs_backup_gateway_info', { ...gl, display_name: gw.name, identifier: `dbsgw-${gw.id}`, hostname: gw.hostname }, 1);
+      const status = valueAt(gw.status, d);
+      for (const st of GATEWAY_STATUSES) put('dbs_backup_gateway_status', { ...gl, status: st }, st === status ? 1 : 0);
+      put('dbs_backup_gateway_last_heartbeat_timestamp_seconds', gl, sec(valueAt(gw.heartbeat, d)));
+      put('dbs_backup_gateway_plans', gl, s.plans.filter((pl) => pl.account === gw.account && pl.region === gw.region && valueAt(pl.gateway, d) === gw.id && listed(pl, d)).length);
     }
   }
 }
@@ -279,10 +351,24 @@ function humanizePercentage(v) {
 }
 /** `{{ with printf "<record>{...}" ... | query }}{{ . | first | value | fn }}{{ end }}`: the value the test gives for <record>. */
 const QUERY = /\{\{ with printf "([\w:]+)\{[^"]*\}" [^|]*\| query \}\}\{\{ \. \| first \| value \| (\w+) \}\}\{\{ end \}\}/g;
+/**
+ * `{{ with printf "...<metric>{...}..." ... | query }}{{ with . | first }}text {{ .Labels.x }}{{ end }}{{ end }}`: the text with
+ * the labels the test gives for <metric> (the first series name in the query), or nothing when it gives none.
+ */
+const LABEL_QUERY = /\{\{ with printf "([^"]*)" [^|]*\| query \}\}\{\{ with \. \| first \}\}(.*?)\{\{ end \}\}\{\{ end \}\}/g;
 function render(template, labels, value, queries = {}) {
   template = template.replace(QUERY, (_, record, fn) => {
     if (!(record in queries)) throw new Error(`the expected alert needs queries['${record}']`);
     return `{{ ${queries[record]} | ${fn} }}`;
+  });
+  template = template.replace(LABEL_QUERY, (_, query, text) => {
+    const metric = /([\w:]+)\{/.exec(query)[1];
+    const found = queries[metric];
+    if (found === undefined) return '';
+    return text.replace(/\{\{ \.Labels\.(\w+) \}\}/g, (__, name) => {
+      if (!(name in found)) throw new Error(`queries['${metric}'] needs the label ${name}`);
+      return found[name];
+    });
   });
   return template.replace(/\{\{ ([^}]+?) \}\}/g, (_, expr) => {
     const [src, fn] = expr.split('|').map((x) => x.trim());
