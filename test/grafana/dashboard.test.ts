@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.js';
 import { createExporter } from '../../src/exporter.js';
-import { DEMO_CREDENTIAL, ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { DEMO_CREDENTIAL, ManualClock, SCENARIO_PLAN_COUNT, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseExposition } from '../support/exposition.js';
 import { promtool } from '../support/promtool.js';
 import { type Dashboard, type DashboardPanel, dashboardQueries, substituteVariables } from './dashboard-queries.js';
@@ -54,7 +54,8 @@ let simulator: Simulator | undefined;
 beforeAll(async () => {
   const T0 = Date.UTC(2026, 10, 20, 12, 0, 0);
   const clock = new ManualClock(T0);
-  simulator = await startSimulator({ clock });
+  // Every case of the scenario, operational stops included (prepaid, gateways, failure reasons), so each family has samples with its labels.
+  simulator = await startSimulator({ clock, scenario: { plans: SCENARIO_PLAN_COUNT } });
   // One throttled answer, so the retry and error series exist too.
   simulator.faults.set({ kind: 'throttle', times: 1 });
   const env = { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret };
@@ -199,7 +200,13 @@ describe('Grafana dashboard config/grafana/dbs-exporter.json', () => {
       for (let i = 0; i < members.length; i++)
         for (let j = i + 1; j < members.length; j++) expect(overlap(members[i]!, members[j]!), `"${members[i]!.title}" overlaps "${members[j]!.title}"`).toBe(false);
     }
-    expect(rows.map((r) => r.title)).toEqual(['Fleet overview', 'Restore: to when, with which gaps, and the last drill', 'Per-plan drill-down ($backup_plan_id)', 'Exporter health']);
+    expect(rows.map((r) => r.title)).toEqual([
+      'Fleet overview',
+      'Restore: to when, with which gaps, and the last drill',
+      'Operational stops: subscription, backup traffic, gateways, failure reasons',
+      'Per-plan drill-down ($backup_plan_id)',
+      'Exporter health',
+    ]);
   });
 
   it('only queries metric names the exporter exposes (and only PromQL functions)', () => {
@@ -244,6 +251,8 @@ describe('Grafana dashboard config/grafana/dbs-exporter.json', () => {
     const expectedUnit = (exprs: string[]): string | undefined => {
       const all = exprs.join(' ');
       if (/histogram_quantile|_lag_seconds|_duration_seconds\{|time\(\)|_restorable_/.test(all)) return 's';
+      // Used ÷ free backup traffic: a share (the byte columns beside it override their unit).
+      if (/dbs_backup_traffic_used_bytes[\s\S]*\/ on\([^)]*\) \(max by \([^)]*\) \(dbs_backup_traffic_free_bytes/.test(all)) return 'percentunit';
       if (/_bytes\{/.test(all)) return 'bytes';
       if (/rate\(dbs_exporter_api_(requests|retries)_total/.test(all)) return 'reqps';
       if (/dbs_exporter_plan_poll_success/.test(all)) return 'percentunit';
