@@ -97,9 +97,11 @@ const gatewayOffline: OperationsTemplate = (ctx) => {
 const newestFullFailed: OperationsTemplate = (ctx) => {
   const fullAt = hhmm(new Date(ctx.startTime - 6 * HOUR).getUTCHours(), 0);
   const shape = behindGateway(mysqlShape(ctx, 'mysql-wms-full-failed', 'warehouse', fullAt), ctx.gateways.online, 'idc-mysql-wms-01');
-  const seed = running(ctx, shape);
+  // At least three days, so earlier fulls succeeded whatever the scenario's history.
+  const createdAt = ctx.startTime - Math.max(ctx.historyDays, 3) * DAY;
+  const seed = running({ ...ctx, createdAt }, shape);
   const finishedBy = ctx.startTime - 2 * shape.full.durationMs;
-  const range = { from: ctx.createdAt, to: finishedBy, now: ctx.startTime, lookaheadMs: 0 };
+  const range = { from: createdAt, to: finishedBy, now: ctx.startTime, lookaheadMs: 0 };
   const newest = generateFullBackups(seed.plan, seed.windows.full, range).at(-1);
   const errorCode: FullBackupErrorCode = 'DBS.FullBackup.SourceConnectFailed';
   seed.plan.full.failures = [{ from: Number(newest?.StartTime ?? finishedBy), to: Infinity, errorCode }];
