@@ -6,7 +6,7 @@
 import type { StorageMethod, WireFullBackupFile, WireIncrementBackupFile } from '../dbs/schemas.js';
 import { errorMessage, fullBackupErrorCode } from './job-errors.js';
 import { hashUnit } from './random.js';
-import { DAY, HOUR, MINUTE, WEEKDAYS, type BackupPlan, type Interval, type StorageTiering } from './model.js';
+import { DAY, HOUR, MINUTE, WEEKDAYS, type BackupPlan, type IncrementalBackupSchedule, type Interval, type StorageTiering } from './model.js';
 
 /** Ids of generated sets embed the slot so a test can address them: `<planId>-full-<day>`. */
 export function generatedFullId(planId: string, daySlot: number): string {
@@ -123,44 +123,60 @@ export function incrementPhase(plan: BackupPlan, intervalMs: number): number {
   return Math.floor(hashUnit(plan.seed, 7) * intervalMs);
 }
 
-/** Generated incremental (log) backups with StartTime in [from, to], ascending by StartTime. */
-export function generateIncrementBackups(plan: BackupPlan, allWindows: readonly Interval[], range: GenerationRange): WireIncrementBackupFile[] {
-  const sets: WireIncrementBackupFile[] = [];
-  const windows = activeWindows(plan, allWindows);
+/** Calls `visit` for each generated increment slot with StartTime in [from, to] (and not after now), ascending. */
+function forEachIncrementSlot(plan: BackupPlan, allWindows: readonly Interval[], range: GenerationRange, visit: (slot: number, start: number) => void): void {
   const schedule = plan.incremental;
-  if (!schedule || schedule.intervalMs <= 0) return sets;
+  if (!schedule || schedule.intervalMs <= 0) return;
   const interval = schedule.intervalMs;
   const phase = incrementPhase(plan, interval);
-  for (const window of windows) {
+  for (const window of activeWindows(plan, allWindows)) {
     const from = Math.max(range.from, window.from);
     const to = Math.min(range.to, window.to - 1, range.now);
     if (from > to) continue;
-    const firstSlot = Math.ceil((from - phase) / interval);
     const lastSlot = Math.floor((to - phase) / interval);
-    for (let slot = firstSlot; slot <= lastSlot; slot++) {
-      const start = phase + slot * interval;
-      const end = start + interval;
-      const finalSize = Math.round(schedule.sizeBytes * (0.5 + hashUnit(plan.seed, slot, 8)));
-      const set: WireIncrementBackupFile = {
-        BackupSetId: generatedIncrementId(plan.id, slot),
-        BackupSetJobId: `${plan.id}-job-${slot}`,
-        StartTime: start,
-        SourceEndpointIpPort: plan.sourceEndpointIpPort,
-        BackupStatus: 'FILLING',
-        BackupSize: Math.floor((finalSize * (range.now - start)) / interval),
-        StorageMethod: 'Standard',
-      };
-      if (range.now >= end) {
-        set.BackupStatus = schedule.outcome;
-        set.EndTime = end;
-        set.BackupSetExpiredTime = end + plan.retentionDays * DAY;
-        set.BackupSize = finalSize;
-        set.StorageMethod = storageMethodAt(plan.storage, end, range.now);
-      }
-      sets.push(set);
-    }
+    for (let slot = Math.ceil((from - phase) / interval); slot <= lastSlot; slot++) visit(slot, phase + slot * interval);
   }
+}
+
+/** BackupSize of the increment of `slot` at `now`: its final size once ended, growing until then. */
+function incrementSize(plan: BackupPlan, schedule: IncrementalBackupSchedule, slot: number, start: number, now: number): number {
+  const finalSize = Math.round(schedule.sizeBytes * (0.5 + hashUnit(plan.seed, slot, 8)));
+  return now >= start + schedule.intervalMs ? finalSize : Math.floor((finalSize * (now - start)) / schedule.intervalMs);
+}
+
+/** Generated incremental (log) backups with StartTime in [from, to], ascending by StartTime. */
+export function generateIncrementBackups(plan: BackupPlan, allWindows: readonly Interval[], range: GenerationRange): WireIncrementBackupFile[] {
+  const sets: WireIncrementBackupFile[] = [];
+  const schedule = plan.incremental;
+  if (!schedule) return sets;
+  forEachIncrementSlot(plan, allWindows, range, (slot, start) => {
+    const end = start + schedule.intervalMs;
+    const set: WireIncrementBackupFile = {
+      BackupSetId: generatedIncrementId(plan.id, slot),
+      BackupSetJobId: `${plan.id}-job-${slot}`,
+      StartTime: start,
+      SourceEndpointIpPort: plan.sourceEndpointIpPort,
+      BackupStatus: 'FILLING',
+      BackupSize: incrementSize(plan, schedule, slot, start, range.now),
+      StorageMethod: 'Standard',
+    };
+    if (range.now >= end) {
+      set.BackupStatus = schedule.outcome;
+      set.EndTime = end;
+      set.BackupSetExpiredTime = end + plan.retentionDays * DAY;
+      set.StorageMethod = storageMethodAt(plan.storage, end, range.now);
+    }
+    sets.push(set);
+  });
   return sets;
+}
+
+/** The BackupSize total of what generateIncrementBackups would answer, without building the sets (billing sums a month of them). */
+export function generatedIncrementBytes(plan: BackupPlan, allWindows: readonly Interval[], range: GenerationRange): number {
+  const schedule = plan.incremental;
+  let total = 0;
+  if (schedule) forEachIncrementSlot(plan, allWindows, range, (slot, start) => (total += incrementSize(plan, schedule, slot, start, range.now)));
+  return total;
 }
 
 /** Earliest StartTime of a set that can still be listed at `now` (older ones have expired). */
