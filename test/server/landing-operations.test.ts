@@ -10,6 +10,7 @@ import { type ObservedJob, type PlanInfo, mergeJobs, summarise } from '../../src
 import { DEFAULT_THRESHOLDS } from '../../src/rules/rules.js';
 import { renderStatusHtml } from '../../src/server/landing/html.js';
 import { statusJson } from '../../src/server/landing/json.js';
+import { gatewayText, subscriptionText, trafficText } from '../../src/server/landing/operations-html.js';
 import { planProblems } from '../../src/server/landing/problems.js';
 import { statusViewer } from '../../src/server/landing/view.js';
 
@@ -239,6 +240,38 @@ describe('the page: a compact cell per plan, the backup gateways, everything fro
   });
 });
 
+describe('the words of the cell, one fact each', () => {
+  it('subscription', () => {
+    expect(subscriptionText('PREPAY', NOW + 5 * D, NOW)).toBe('prepaid, expires in 5d');
+    expect(subscriptionText('PREPAY', NOW + 89 * M, NOW)).toBe('prepaid, expires in 89m');
+    expect(subscriptionText('PREPAY', NOW - 2 * D - 3 * H, NOW)).toBe('prepaid, expired 2d 3h ago');
+    expect(subscriptionText('PREPAY', undefined, NOW)).toBe('prepaid');
+    expect(subscriptionText('POSTPAY', undefined, NOW)).toBe('pay-as-you-go');
+    expect(subscriptionText(undefined, undefined, NOW)).toBeUndefined();
+  });
+
+  it('backup traffic', () => {
+    expect(trafficText(undefined)).toBeUndefined();
+    expect(trafficText({ supported: false })).toBe('traffic: not applicable');
+    expect(trafficText({ supported: true, unlimited: true, usedBytes: GiB })).toBe('unlimited free traffic');
+    expect(trafficText({ supported: true, unlimited: false, usedBytes: 95 * GiB, freeBytes: 100 * GiB, ratio: 0.95, paidBytes: 0 })).toBe('95% of free traffic used');
+    expect(trafficText({ supported: true, unlimited: false, usedBytes: 120 * GiB, freeBytes: 100 * GiB, ratio: 1.2, paidBytes: 20 * GiB })).toBe('120% of free traffic used, 20 GiB paid');
+    // Pay-as-you-go: no free amount, everything used is paid for.
+    expect(trafficText({ supported: true, unlimited: false, usedBytes: 46.5 * GiB, paidBytes: 46.5 * GiB })).toBe('46.5 GiB traffic used, all paid');
+    expect(trafficText({ supported: true, unlimited: false })).toBe('traffic: nothing said');
+  });
+
+  it('gateway', () => {
+    expect(gatewayText(undefined, NOW)).toBeUndefined();
+    expect(gatewayText({ id: '1234', listed: true, status: 'OFFLINE', lastHeartbeatMs: NOW - 3 * H, down: true }, NOW)).toBe('gateway 1234 OFFLINE, silent 3h');
+    expect(gatewayText({ id: '1234', listed: true, status: 'ONLINE', lastHeartbeatMs: NOW - 11 * M, down: true }, NOW)).toBe('gateway 1234 ONLINE, silent 11m');
+    expect(gatewayText({ id: '1234', listed: true, status: 'ONLINE', lastHeartbeatMs: NOW - M, down: false }, NOW)).toBe('gateway 1234 ONLINE');
+    expect(gatewayText({ id: '1234', listed: false, down: false }, NOW)).toBe('gateway 1234 not in the gateway list');
+    // Gateways not listed at all (collection.gateways off): only the id the plan names.
+    expect(gatewayText({ id: '1234', down: false }, NOW)).toBe('gateway 1234');
+  });
+});
+
 describe('/api/v1/status: the same facts', () => {
   const json = statusJson(viewOf(operationsSnapshot()));
   const of = (id: string) => json.plans.find((p) => p.planId === id)!;
@@ -251,6 +284,18 @@ describe('/api/v1/status: the same facts', () => {
     expect(of('dbs1traffic').backupTraffic).toEqual({ applicable: true, usedBytes: 95 * GiB, freeBytes: 100 * GiB, freeUnlimited: false, usedRatio: 0.95, paidBytes: 0, quotaEndsAt: '2026-12-01T00:00:00.000Z' });
     expect(of('dbs1offline').backupGateway).toEqual({ id: '1234', listed: true, status: 'OFFLINE', displayName: HOSTILE_NAME, lastHeartbeatAt: '2026-11-20T09:00:00.000Z', heartbeatAgeSeconds: 3 * 3600, down: true });
     expect(of('dbs1expired').backupGateway).toBeNull();
+    const unlisted = operationsSnapshot();
+    unlisted.targets[0] = { ...unlisted.targets[0]!, gateways: undefined };
+    expect(statusJson(viewOf(unlisted)).plans.find((p) => p.planId === 'dbs1offline')!.backupGateway).toEqual({
+      id: '1234',
+      listed: null,
+      status: null,
+      displayName: null,
+      lastHeartbeatAt: null,
+      heartbeatAgeSeconds: null,
+      down: false,
+    });
+    expect(statusJson(viewOf(unlisted)).targets[0]!.gateways).toBeNull();
     expect(of('dbs1failed').lastFailureReason).toEqual({ backupType: 'full', jobId: 'f', failedAt: '2026-11-20T10:00:00.000Z', errorCode: 'DBS.Custom<b>', errorMessage: HOSTILE_MESSAGE });
     expect(of('dbs1expired').lastFailureReason).toBeNull();
     expect(of('dbs1expired').storage).toEqual({ encryptMethod: null, retentionDays: null, logRetentionDays: null });

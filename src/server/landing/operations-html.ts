@@ -43,6 +43,7 @@ export function trafficText(traffic: TrafficView | undefined): string | undefine
 /** "gateway 1234 OFFLINE, silent 3h" / "gateway 1234 ONLINE" / "gateway 1234 not in the gateway list". */
 export function gatewayText(gateway: PlanGatewayView | undefined, asOfMs: number): string | undefined {
   if (!gateway) return undefined;
+  if (gateway.listed === undefined) return `gateway ${gateway.id}`;
   if (!gateway.listed) return `gateway ${gateway.id} not in the gateway list`;
   const silent = gateway.down && gateway.lastHeartbeatMs !== undefined ? `, silent ${formatDuration((asOfMs - gateway.lastHeartbeatMs) / 1000)}` : '';
   return `gateway ${gateway.id} ${gateway.status || 'status unknown'}${silent}`;

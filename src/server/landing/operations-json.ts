@@ -20,10 +20,10 @@ export interface PlanOperationsJson {
     paidBytes: number | null;
     quotaEndsAt: string | null;
   } | null;
-  /** The plan's backup gateway (null: a cloud database); listed false: the gateway list does not have it. */
+  /** The plan's backup gateway (null: a cloud database); listed false: the gateway list does not have it, null: gateways are not listed. */
   backupGateway: {
     id: string;
-    listed: boolean;
+    listed: boolean | null;
     status: string | null;
     displayName: string | null;
     lastHeartbeatAt: string | null;
@@ -82,7 +82,7 @@ export function planOperationsJson(ops: PlanOperationsView, asOfMs: number): Pla
     backupGateway: gateway
       ? {
           id: gateway.id,
-          listed: gateway.listed,
+          listed: gateway.listed ?? null,
           status: gateway.status ?? null,
           displayName: gateway.displayName ?? null,
           lastHeartbeatAt: isoOrNull(gateway.lastHeartbeatMs),

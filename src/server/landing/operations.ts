@@ -23,8 +23,8 @@ export type TrafficView =
 
 export interface PlanGatewayView {
   id: string;
-  /** In the target's last gateway listing (false: the plan names a gateway DBS did not list). */
-  listed: boolean;
+  /** In the target's last gateway listing (false: the plan names a gateway DBS did not list; absent: gateways are not listed). */
+  listed?: boolean;
   status?: string;
   lastHeartbeatMs?: number;
   /** DisplayName as DBS sent it: untrusted text. */
@@ -85,7 +85,8 @@ function trafficView(plan: PlanSnapshot): TrafficView | undefined {
 
 function gatewayView(id: string | undefined, lookup: GatewayLookup | undefined, nowMs: number, t: OperationsThresholds): PlanGatewayView | undefined {
   if (id === undefined) return undefined;
-  const g = lookup?.gateway;
+  if (!lookup) return { id, down: false };
+  const g = lookup.gateway;
   if (!g) return { id, listed: false, down: false };
   return { id, listed: true, status: g.status, lastHeartbeatMs: g.lastHeartbeatMs, displayName: g.displayName, down: gatewayDownReason(g, lookup.listOk, nowMs, t) !== undefined };
 }
