@@ -12,6 +12,8 @@ import { formatDuration, parseDuration } from '../config/duration.js';
 import type { RuleThresholds } from '../rules/rules.js';
 import { EVERY_DAY, type BackupKind } from '../simulator/model.js';
 import type { PlanSeed } from '../simulator/scenario.js';
+import type { Gateway } from '../simulator/gateways.js';
+import { type OperationsFinding, describeOperationsFinding, operationsFindings } from './operations-findings.js';
 import { type SeenPlan, ifRunning, recoveryPointFindings, restoreGapFindings, restoreRangesAt, restoreTaskFindings, restoreTasksAt, seconds } from './restore-findings.js';
 
 export interface DemoScenario {
@@ -24,6 +26,8 @@ export interface DemoScenario {
    * its restore settings, and its expectations (which plans are opted into which restore alerts).
    */
   config: Pick<ResolvedConfig, 'collection' | 'expectations' | 'targets'>;
+  /** The fleet's backup gateways with their status history: buildScenarioGateways(options, now).all. */
+  gateways?: readonly Gateway[];
 }
 
 /** An alert of src/rules/rules.ts, and how long after Prometheus first scrapes the demo it fires. */
@@ -49,7 +53,8 @@ export type PlanFinding =
   | { kind: 'restore-failed'; atMs: number; error?: string; succeededMs?: number; alerts: PromisedAlert[] }
   | { kind: 'restore-running'; sinceMs: number; alerts: PromisedAlert[] }
   /** Restore drills (tasks named like the drill pattern), and what the expectations ask of them. */
-  | { kind: 'restore-drills'; lastSuccessMs?: number; durationMs?: number; maxAgeMs?: number; rtoMs?: number; alerts: PromisedAlert[] };
+  | { kind: 'restore-drills'; lastSuccessMs?: number; durationMs?: number; maxAgeMs?: number; rtoMs?: number; alerts: PromisedAlert[] }
+  | OperationsFinding;
 
 export interface PlanGuide {
   id: string;
@@ -69,7 +74,7 @@ export interface DemoGuide {
 }
 
 /** Beyond this many plans the guide groups plans alike instead of one line each. */
-const PLAN_LINES = 16;
+const PLAN_LINES = 20;
 
 /** Statuses the rules leave alone: running, and wait (bought, never configured). */
 const QUIET_STATUSES = new Set(['running', 'wait']);
@@ -117,6 +122,7 @@ function findingsOf(seed: PlanSeed, scenario: DemoScenario, t: RuleThresholds): 
     findings.push(...recoveryPointFindings(seen, ranges, logsStopped, t));
   }
   if (collection.restore_tasks.enabled) findings.push(...restoreTaskFindings(seen, restoreTasksAt(seen, collection.restore_tasks.lookback), t));
+  findings.push(...operationsFindings(seen, scenario.gateways ?? [], t));
   return findings;
 }
 
@@ -221,6 +227,8 @@ function describeFinding(finding: PlanFinding, now: number): string {
       const asked = [finding.maxAgeMs === undefined ? undefined : `every ${formatDuration(finding.maxAgeMs)}`, finding.rtoMs === undefined ? undefined : `within ${formatDuration(finding.rtoMs)}`].filter((p) => p !== undefined);
       return asked.length === 0 ? last : `${last} (expected ${asked.join(', ')})`;
     }
+    default:
+      return describeOperationsFinding(finding, now);
   }
 }
 

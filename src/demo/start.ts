@@ -4,7 +4,7 @@ import { type ResolvedConfig, parseConfig } from '../config/index.js';
 import { parseListenAddress } from '../exporter.js';
 import { DEFAULT_THRESHOLDS } from '../rules/rules.js';
 import { DEMO_CREDENTIAL, type Simulator, startSimulator } from '../simulator/index.js';
-import { buildScenario } from '../simulator/scenario.js';
+import { buildScenario, buildScenarioGateways } from '../simulator/scenario.js';
 import { type DemoGuide, demoBanner, demoGuide } from './guide.js';
 import { DEMO_PLANS } from './defaults.js';
 
@@ -23,8 +23,9 @@ export interface RunningDemo {
 
 /**
  * The exporter's configuration for the demo, polling the simulator at `endpoint`. Its expectations
- * show both sides of the opt-ins: the duplication plans run without log backup on purpose, and
- * the plans named for restore drills are expected to drill weekly (with a day's grace) within an hour.
+ * show both sides of the opt-ins: the duplication plans run without log backup on purpose, the
+ * plans named for restore drills are expected to drill weekly (with a day's grace) within an hour,
+ * prepaid plans page at 90% of their free backup traffic, and the ERP plan must have encrypted storage.
  */
 export function demoConfig(simulator: { endpoint: string; region: string }): ResolvedConfig {
   const parsed = parseConfig(
@@ -43,6 +44,10 @@ export function demoConfig(simulator: { endpoint: string; region: string }): Res
       '  - plans: { name_regex: "drill" }',
       '    restore_drill_max_age: 8d',
       '    restore_drill_rto: 1h',
+      '  - plans: { name_regex: "prepaid" }',
+      '    backup_traffic_alert_ratio: 0.9',
+      '  - plans: { name_regex: "erp" }',
+      '    storage_encryption: required',
     ].join('\n'),
     { env: { DEMO_ACCESS_KEY_ID: DEMO_CREDENTIAL.accessKeyId, DEMO_ACCESS_KEY_SECRET: DEMO_CREDENTIAL.accessKeySecret } },
   );
@@ -58,6 +63,6 @@ export async function startDemo(options: { port: number; plans?: number }, logge
   const simulator = await startSimulator({ host: DEMO_HOST, port: options.port, scenario, adminApi: true });
   logger.info({ endpoint: simulator.endpoint, access_key_id: DEMO_CREDENTIAL.accessKeyId, plans }, 'embedded DBS simulator started');
   const config = demoConfig({ endpoint: simulator.endpoint, region: simulator.fleet.region });
-  const guide = demoGuide({ plans: buildScenario(scenario, startTime), now: startTime, config }, DEFAULT_THRESHOLDS);
+  const guide = demoGuide({ plans: buildScenario(scenario, startTime), gateways: buildScenarioGateways(scenario, startTime).all, now: startTime, config }, DEFAULT_THRESHOLDS);
   return { simulator, config, guide, banner: (where) => demoBanner(guide, where) };
 }

@@ -23,15 +23,12 @@
  *   dbsdrill        drill expectations (max age 1h, RTO 1m): overdue, then slow too, then a fresh fast drill ends both
  *   dbsnoexp        dbsdrill's drills without expectations: never an alert
  */
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningExporter, runExporter } from '../../src/exporter.js';
 import { renderRules } from '../../src/rules/rules.js';
 import { startSimulator, type RestoreTaskInput, type Simulator } from '../../src/simulator/index.js';
-import { type AlertSample, alertKey as key, expectFiring as expectFiringOf, sampleAlerts, sleep, sorted, until } from '../support/alerts.js';
-import { freePort } from '../support/ports.js';
-import { type PrometheusAlert, PrometheusServer } from '../support/prometheus.js';
-import { simulatorConfig } from '../support/simulator-config.js';
+import { alertKey as key, sleep, sorted, until } from '../support/alerts.js';
+import { E2eStack, nowSeconds } from '../support/e2e-stack.js';
+import type { PrometheusAlert, PrometheusServer } from '../support/prometheus.js';
 
 const JOB = 'dbs-exporter-restore';
 const MIN = 60_000;
@@ -84,21 +81,12 @@ const EXPORTER_CONFIG = [
   '    log_backup_off: intended',
 ];
 
-const nowSeconds = () => Date.now() / 1000;
 /** How Prometheus's humanizeTimestamp begins: `2026-12-07 00:23:45`. */
 const humanTimestamp = (ms: number) => new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' ');
 
-interface Replica {
-  pod: string;
-  address: string;
-  exporter: RunningExporter;
-  stopped: boolean;
-}
-
 let sim: Simulator;
+let stack: E2eStack;
 let prometheus: PrometheusServer;
-let current: Replica;
-const replicas: Replica[] = [];
 let runStart: number;
 /** When each step began (Unix s), for the whole-run check's failure message. */
 const marks: Record<string, number> = {};
@@ -133,113 +121,9 @@ const task = (id: string, name: string, agoMs: number, durationMs: number, outco
   ...(outcome === 'stop' ? { errMessage: 'destination instance out of disk space' } : {}),
 });
 
-async function startReplica(pod: string, port = 0): Promise<Replica> {
-  const exporter = await runExporter(simulatorConfig({ prod: sim }, EXPORTER_CONFIG), {
-    logger: pino({ level: 'silent' }),
-    build: { version: 'restore-e2e' },
-    listenAddress: `127.0.0.1:${port}`,
-    telemetryPath: '/metrics',
-  });
-  const replica: Replica = { pod, address: `127.0.0.1:${exporter.address.port}`, exporter, stopped: false };
-  replicas.push(replica);
-  return replica;
-}
-
-async function stopReplica(r: Replica): Promise<void> {
-  if (r.stopped) return;
-  r.stopped = true;
-  await r.exporter.stop();
-}
-
-/** Until Prometheus has scraped a collection cycle of this replica finished after `since`. */
-async function scraped(r: Replica, since = 0): Promise<void> {
-  await until(`a scrape of ${r.pod} (${r.address}) with a finished cycle`, async () => {
-    const res = await prometheus.query(`dbs_exporter_last_cycle_timestamp_seconds{instance="${r.address}"} > ${since}`);
-    return res.data?.result.length === 1 ? true : res.data?.result;
-  });
-}
-
-/**
- * A new pod on a new port (a new instance) replaces the old one, swapped in service discovery
- * as the old one stops, like a Kubernetes endpoint; the plan series are absent for a few evaluations.
- */
-async function restart(old: Replica, newPod: string): Promise<Replica> {
-  const port = await freePort();
-  prometheus.setTargets([{ targets: [`127.0.0.1:${port}`], labels: { pod: newPod } }]);
-  await until('Prometheus to scrape only the new pod', async () => {
-    const active = (await prometheus.activeTargets()).map((t) => t.scrapeUrl);
-    return JSON.stringify(active) === JSON.stringify([`http://127.0.0.1:${port}/metrics`]) ? true : active;
-  });
-  await stopReplica(old);
-  await sleep(1_000);
-  const since = nowSeconds();
-  const next = await startReplica(newPod, port);
-  await scraped(next, since);
-  return next;
-}
-
-/** The same pod restarted on its port (the same instance): its series are absent from the rules while it is down. */
-async function restartInPlace(old: Replica): Promise<Replica> {
-  const port = Number(old.address.split(':')[1]);
-  await stopReplica(old);
-  await until(`a failed scrape of ${old.address}`, async () => {
-    const res = await prometheus.query(`up{instance="${old.address}"} == 0`);
-    return res.data?.result.length === 1 ? true : res.data?.result;
-  });
-  await sleep(1_000);
-  const since = nowSeconds();
-  const next = await startReplica(old.pod, port);
-  await scraped(next, since);
-  return next;
-}
-
-/**
- * Runs `action` (a restart) while sampling the firing alerts every 500 ms, and 4 s more (the new
- * process's first cycles read everything again from DBS, a baseline): every sample must show
- * exactly `expected`, each alert with the activeAt it had before; and Prometheus's own ALERTS
- * record must have each of them firing at every evaluation meanwhile.
- */
-async function expectSteadyThrough(expected: readonly string[], action: () => Promise<void>): Promise<void> {
-  const before = await sampleAlerts(prometheus);
-  expect(before.firing).toEqual(sorted(expected));
-  const samples: AlertSample[] = [before];
-  let watching = true;
-  const watcher = (async () => {
-    while (watching) {
-      samples.push(await sampleAlerts(prometheus));
-      await sleep(500);
-    }
-  })();
-  const startedAt = nowSeconds();
-  try {
-    await action();
-    await sleep(4_000);
-  } finally {
-    watching = false;
-    await watcher;
-  }
-  expect(samples.length).toBeGreaterThanOrEqual(8);
-  expect([...new Set(samples.map((s) => s.firing.join(' | ')))]).toEqual([sorted(expected).join(' | ')]);
-  for (const k of expected) expect([k, [...new Set(samples.map((s) => s.activeAt[k]))]]).toEqual([k, [before.activeAt[k]]]);
-  const [from, to] = [Math.ceil(startedAt), Math.floor(nowSeconds())];
-  const res = await prometheus.queryRange('ALERTS{alertstate="firing"}', from, to, 1);
-  const steps = to - from + 1;
-  expect(sorted((res.data?.result ?? []).map((r) => `${key(r.metric)}: ${r.values.length} of ${steps} evaluations`))).toEqual(
-    sorted(expected.map((k) => `${k}: ${steps} of ${steps} evaluations`)),
-  );
-}
-
-/** Until the firing alerts are exactly `expected`; none carries a replica's identity (rules aggregate by plan). */
-async function expectFiring(expected: readonly string[], timeoutMs = 30_000): Promise<PrometheusAlert[]> {
-  const alerts = await expectFiringOf(prometheus, expected, timeoutMs);
-  for (const a of alerts) expect([key(a.labels), a.labels.pod, a.labels.instance, a.labels.job]).toEqual([key(a.labels), undefined, undefined, undefined]);
-  return alerts;
-}
-
-/** Nothing pending: no condition is merely waiting for its `for:`. */
-async function expectNothingPending(): Promise<void> {
-  expect((await prometheus.alerts()).filter((a) => a.state !== 'firing').map((a) => key(a.labels))).toEqual([]);
-}
+const expectFiring = (expected: readonly string[], timeoutMs?: number) => stack.expectFiring(expected, timeoutMs);
+const expectNothingPending = () => stack.expectNothingPending();
+const expectRulesHealthy = () => stack.expectRulesHealthy();
 
 /** The labels and annotations every restore alert must carry. */
 function expectPlanAlert(alerts: PrometheusAlert[], alertname: string, planId: string, severity: 'warning' | 'critical'): PrometheusAlert {
@@ -271,11 +155,6 @@ async function alertsSince(selector: string, from: number): Promise<string[]> {
   return sorted((res.data?.result ?? []).map((r) => `${r.metric.alertstate} ${key(r.metric)}`));
 }
 
-async function expectRulesHealthy(): Promise<void> {
-  const unhealthy = (await prometheus.rules()).filter((r) => r.health !== 'ok').map((r) => `${r.name}: ${r.health} ${r.lastError ?? ''}`);
-  expect(unhealthy).toEqual([]);
-}
-
 beforeAll(async () => {
   sim = await startSimulator({ adminApi: true });
   for (const plan of sim.fleet.listPlans()) sim.fleet.removePlan(plan.id);
@@ -286,15 +165,14 @@ beforeAll(async () => {
   // dbsdrill and dbsnoexp: last drilled two hours ago (in 30 s): older than dbsdrill's 1h maximum.
   for (const id of ['dbsdrill', 'dbsnoexp']) await addRestoreTask(id, task(`${id}-drill-1`, 'Drill-Weekly', 2 * HOUR + MIN, 30_000));
 
-  current = await startReplica('exporter-a');
-  prometheus = await PrometheusServer.start({ targetGroups: [{ targets: [current.address], labels: { pod: current.pod } }], job: JOB, rules: RULES });
-  await scraped(current);
+  stack = new E2eStack(sim, EXPORTER_CONFIG, JOB, 'restore-e2e');
+  await stack.start(RULES);
+  prometheus = stack.prometheus;
   runStart = nowSeconds();
 }, 60_000);
 
 afterAll(async () => {
-  await prometheus?.stop();
-  for (const r of replicas) await stopReplica(r);
+  await stack?.stop();
   await sim?.close();
 });
 
@@ -369,9 +247,7 @@ describe('restore alerts through a real Prometheus', () => {
 
   it('4. the exporter replaced by a new pod on a new port: every restore alert fires on, same activeAt', async () => {
     marks.restart = nowSeconds();
-    await expectSteadyThrough([FAILED, LOG_OFF, RPO], async () => {
-      current = await restart(current, 'exporter-b');
-    });
+    await stack.expectSteadyThrough([FAILED, LOG_OFF, RPO], () => stack.rollout('exporter-b'));
     await expectNothingPending();
     await expectRulesHealthy();
   }, 60_000);
@@ -450,8 +326,6 @@ describe('restore alerts through a real Prometheus', () => {
   }, 30_000);
 
   it('8. the same pod restarted in place after a value went down since the rollout: no alert changes', async () => {
-    await expectSteadyThrough([LOG_OFF_RPO], async () => {
-      current = await restartInPlace(current);
-    });
+    await stack.expectSteadyThrough([LOG_OFF_RPO], () => stack.restartInPlace());
   }, 60_000);
 });

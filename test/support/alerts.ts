@@ -7,7 +7,9 @@ export const sorted = (keys: readonly string[]) => [...keys].sort();
 
 /** alertname, then the plan (or instance, or account), then backup_type / status. */
 export function alertKey(labels: Record<string, string>): string {
-  const who = labels.backup_plan_id ?? (labels.instance ? `instance=${labels.instance}` : labels.account ? `account=${labels.account}` : undefined);
+  const who =
+    labels.backup_plan_id ??
+    (labels.backup_gateway_id ? `gateway=${labels.backup_gateway_id}` : labels.instance ? `instance=${labels.instance}` : labels.account ? `account=${labels.account}` : undefined);
   return [labels.alertname, who, labels.backup_type, labels.status].filter((p) => p !== undefined).join(' ');
 }
 
