@@ -1,7 +1,7 @@
 /**
  * The benchmark harness: `npm run bench -- [--plans 100,1000] [--quick] [--sections scrape,poll]`.
  * For each fleet size it measures the scrape path, the poll path, memory over many cycles and
- * start-up to ready, and DBS calls per hour before and after the restore sources (cost), each
+ * start-up to ready, and DBS calls per hour before and after the operational-stop sources (cost), each
  * against the in-repo simulator, and writes bench/results/latest.json
  * and latest.md (also printed). Every server, child process and simulator is closed at the end.
  */
@@ -33,8 +33,8 @@ const USAGE = `usage: npm run bench -- [options]
   --merge                keep the fleet sizes and sections of the previous latest.json that this run does not measure
   --cell-cap <s>         hard stop of one load cell that waits for slow answers (default 120; quick 15)
   --memory-budget <s>    wall-time cap of the memory section per fleet size (default 480; quick 60)
-  --cost-minutes <n>     simulated minutes of steady 60 s cycles in the cost section, per run (default 60; quick 15; a multiple of 15, so both restore intervals divide it); under 60, per-hour figures are extrapolated and say so
-  --cost-budget <s>      wall-time cap of each cost run (before, after) per fleet size: it stops after a multiple of 15 steady cycles when the next 15 would overrun it, and the hour is extrapolated, labelled (default 1800; quick 120)
+  --cost-minutes <n>     simulated minutes of steady 60 s cycles in the cost section, per run (default 60; quick 15; a multiple of 15, so the restore intervals divide it); under 60, per-hour figures are extrapolated and say so, and billing's hourly calls are not measured
+  --cost-budget <s>      wall-time cap of each cost run (before, after) per fleet size: it stops after a multiple of 15 steady cycles when the next 15 would overrun it, and the hour is extrapolated, labelled (billing, hourly, is then not measured) (default 1800; quick 120)
   --runtime <r>          compiled (default: tsc output on plain node, as the image runs) or tsx
 `;
 

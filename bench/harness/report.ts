@@ -1,5 +1,5 @@
 /** The results as short Markdown tables, one per section. */
-import { type CostResult, type CostRun, NEW_ACTIONS } from '../sections/cost.js';
+import { type CostResult, type CostRun, NEW_ACTIONS, RESTORE_ACTIONS } from '../sections/cost.js';
 import type { MemoryResult } from '../sections/memory.js';
 import type { PollResult } from '../sections/poll.js';
 import { SCRAPE_SERVERS, type ScrapeResult, type ScrapeRun } from '../sections/scrape.js';
@@ -333,8 +333,8 @@ function startupSection(fleets: FleetResult[]): string {
   ].join('\n');
 }
 
-/** Backup actions first, then the actions the restore sources added, then anything else. */
-const ACTION_ORDER = ['DescribeBackupPlanList', 'DescribeFullBackupList', 'DescribeIncrementBackupList', ...Object.keys(NEW_ACTIONS)];
+/** Backup actions first, then the restore sources' actions, then the operational-stop sources', then anything else. */
+const ACTION_ORDER = ['DescribeBackupPlanList', 'DescribeFullBackupList', 'DescribeIncrementBackupList', ...RESTORE_ACTIONS, ...Object.keys(NEW_ACTIONS)];
 const actionRank = (name: string) => (ACTION_ORDER.includes(name) ? ACTION_ORDER.indexOf(name) : ACTION_ORDER.length);
 
 /** after ÷ before of two counts: '–' when both are 0, "new" when only after calls it. */
@@ -343,27 +343,95 @@ function costRatio(after: number, before: number): string {
   return `× ${num(after / before, 3)}`;
 }
 
-/** The issue's bound for one new action over the measured steady cycles: plans × (seconds ÷ interval) + pages beyond the first. */
-export function newActionBound(cost: CostResult, action: string, run: CostRun): { allowed: number; measured: number; within: boolean } | undefined {
-  const intervalS = cost.newActionIntervalS[action];
-  if (intervalS === undefined) return undefined;
+export interface CostBound {
+  /** The bound over the measured steady span, and what was measured over it. */
+  allowed: number;
+  measured: number;
+  within: boolean;
+  /** How the bound was formed, per hour (or over the span when it cannot be scaled). */
+  text: string;
+}
+
+/**
+ * The design's bound for one action over a run's steady cycles (docs/design/operational-stops.md;
+ * older results: the restore sources' per-plan intervals):
+ *  - per plan per interval: plans × (steady seconds ÷ interval) + pages beyond the first;
+ *  - DescribeBackupGatewayList: targets × cycles + pages beyond the first;
+ *  - DescribeJobErrorCode: min(fulls that failed in the span, max_per_cycle × cycles), and the same
+ *    with the failed fulls the first cycle found but its budget left for later (the backlog), and
+ *    max_per_cycle in any one cycle.
+ */
+export function newActionBound(cost: CostResult, action: string, run: CostRun): CostBound | undefined {
   const a = run.actions[action];
   const measured = a?.steady ?? 0;
-  const allowed = cost.plans * ((run.steadyCycles * cost.collectionIntervalS) / intervalS) + (a?.steadyExtraPages ?? 0);
-  return { allowed, measured, within: measured <= allowed };
+  const pages = a?.steadyExtraPages ?? 0;
+  const spanS = run.steadyCycles * cost.collectionIntervalS;
+  const perHour = 3600 / spanS;
+  const intervalS = cost.newActionIntervalS[action];
+  if (intervalS !== undefined) {
+    const allowed = cost.plans * (spanS / intervalS) + pages;
+    const scaled = spanS % intervalS === 0 || intervalS % spanS === 0;
+    const note = spanS < intervalS ? ` *over ${num(spanS / 60, 0)} min, shorter than the interval: not scaled*` : '';
+    const shown = (n: number) => int(spanS < intervalS ? n : n * perHour);
+    return {
+      allowed,
+      measured,
+      within: measured <= allowed,
+      text: `${measured <= allowed ? '✓' : '**✗ over**'} ${shown(measured)} ≤ ${int(cost.plans)} × ${num(spanS < intervalS ? spanS / intervalS : 3600 / intervalS, 2)} + ${shown(pages)} = ${shown(allowed)} (interval ${num(intervalS / 60, 0)} min)${scaled ? '' : ' (span not a multiple of the interval)'}${note}`,
+    };
+  }
+  if (action === 'DescribeBackupGatewayList' && cost.targets !== undefined) {
+    const allowed = cost.targets * run.steadyCycles + pages;
+    return {
+      allowed,
+      measured,
+      within: measured <= allowed,
+      text: `${measured <= allowed ? '✓' : '**✗ over**'} ${int(measured * perHour)} ≤ ${cost.targets} target × ${num(run.steadyCycles * perHour, 0)} cycles + ${int(pages * perHour)} = ${int(allowed * perHour)}${cost.gatewaysInFleet !== undefined ? ` (${cost.gatewaysInFleet} gateways in the region: ${Math.max(1, Math.ceil(cost.gatewaysInFleet / 100))} page)` : ''}`,
+    };
+  }
+  if (action === 'DescribeJobErrorCode' && run.jobErrors && cost.jobErrorsMaxPerCycle !== undefined) {
+    const j = run.jobErrors;
+    const cap = cost.jobErrorsMaxPerCycle * run.steadyCycles;
+    const literal = Math.min(j.fullsFailedInSpan, cap);
+    const backlogLeft = Math.max(0, j.plansFailedAtFirstCycle - (a?.firstCycle ?? 0));
+    const allowed = Math.min(backlogLeft + j.fullsFailedInSpan, cap);
+    const perCycleOk = (a?.steadyPerCycleMax ?? 0) <= cost.jobErrorsMaxPerCycle && (a?.firstCycle ?? 0) <= cost.jobErrorsMaxPerCycle;
+    const within = measured <= allowed && perCycleOk && j.distinctTasks === j.calls;
+    const mark = (ok: boolean) => (ok ? '✓' : '**✗ over**');
+    const span = spanS === 3600 ? 'the hour' : `the ${num(spanS / 60, 0)} min`;
+    return {
+      allowed,
+      measured,
+      within,
+      text:
+        `${mark(measured <= literal)} ${int(measured)} ≤ min(${int(j.fullsFailedInSpan)} fulls failed in ${span}, ${cost.jobErrorsMaxPerCycle} × ${run.steadyCycles} cycles = ${int(cap)}) = ${int(literal)}; ` +
+        `counting the first cycle's backlog (${int(j.plansFailedAtFirstCycle)} plans with a failed full listed, ${int(a?.firstCycle ?? 0)} asked then): ${mark(measured <= allowed)} ${int(measured)} ≤ min(${int(backlogLeft)} + ${int(j.fullsFailedInSpan)}, ${int(cap)}) = ${int(allowed)}; ` +
+        `most in one cycle ${a?.steadyPerCycleMax ?? 0} (first ${a?.firstCycle ?? 0}) ${mark(perCycleOk)} ≤ ${cost.jobErrorsMaxPerCycle}; ` +
+        `asked in ${span}: ${int(j.steadyAskedBacklog)} failed before the first cycle, ${int(j.steadyAskedInSpan)} in ${span}${j.steadyAskedUnknown ? `, ${int(j.steadyAskedUnknown)} unknown to the fleet` : ''}; ` +
+        `${int(j.distinctTasks)} distinct tasks in ${int(j.calls)} calls${j.distinctTasks === j.calls ? '' : ' **(a task asked twice)**'} (not scaled)`,
+    };
+  }
+  return undefined;
+}
+
+function answersText(answers: Record<string, number> | undefined, scale: number): string {
+  const entries = Object.entries(answers ?? {});
+  return entries.length === 0 ? '0' : entries.map(([key, n]) => `${int(n * scale)} × ${key}`).join(', ');
 }
 
 function costSection(fleets: FleetResult[]): string {
   const costs = fleets.flatMap((f) => (f.cost ? [f.cost] : []));
   if (costs.length === 0) return '';
   const out = [
-    '## 5. DBS calls per hour, before and after the restore sources',
+    '## 5. DBS calls per hour, before and after the operational-stop sources',
     '',
     'The exporter (createExporter, in a child) and the simulator on manual clocks moved 60 s together per cycle, collection interval 60 s: ' +
       'the first (lookback) cycle, then steady cycles for the simulated minutes said per fleet size (60 = one hour; fewer = measured and scaled to an hour, labelled *extrapolated*). ' +
-      'Calls counted per action by the simulator\'s request log; no latency fault; rate limit at the schema\'s maximum. ' +
-      '**before**: `restore_ranges` and `restore_tasks` `enabled: false` (the exporter\'s cost before those sources existed); **after**: the defaults. ' +
-      'Bound (checked here, not asserted): each new action ≤ plans × (3600 ÷ its interval) + one call per page beyond the first, per hour.',
+      "Calls counted per action by the simulator's request log; no latency fault; rate limit at the schema's maximum. " +
+      "**before**: `billing`, `gateways` and `job_errors` `enabled: false` (the exporter as shipped before those sources existed, restore sources on); **after**: the defaults. " +
+      'Bounds (checked here, not asserted): DescribeBackupPlanBilling ≤ plans × (3600 ÷ its interval); DescribeBackupGatewayList ≤ targets × cycles; ' +
+      "DescribeJobErrorCode ≤ min(fulls that failed in the span, as the simulator's fleet says, max_per_cycle × cycles), and at most max_per_cycle in any cycle; each + one call per page beyond the first. " +
+      "Results from before this section measured the operational-stop sources show the restore sources' bound (plans × 3600 ÷ interval).",
     '',
   ];
   const rows: Array<Array<string | number>> = [];
@@ -388,9 +456,8 @@ function costSection(fleets: FleetResult[]): string {
         pair((r) => num(steady(r) / c.plans, 3)),
         costRatio(steady(after), steady(before)),
         pair((r) => int((r.actions[name]?.steadyExtraPages ?? 0) * hourly(r))),
-        bound
-          ? `${bound.within ? '✓' : '**✗ over**'} ${int(bound.measured * hourly(after))} ≤ ${int(c.plans)} × ${num(3600 / c.newActionIntervalS[name]!, 0)} + ${int((after?.actions[name]?.steadyExtraPages ?? 0) * hourly(after))} = ${int(bound.allowed * hourly(after))} (interval ${num(c.newActionIntervalS[name]! / 60, 0)} min)`
-          : '',
+        pair((r) => `${answersText(r.actions[name]?.firstCycleAnswers, 1)} + ${answersText(r.actions[name]?.steadyAnswers, hourly(r))}`),
+        bound?.text ?? '',
         '',
       ]);
     }
@@ -403,6 +470,7 @@ function costSection(fleets: FleetResult[]): string {
       pair((r) => num(total(r) / c.plans, 3)),
       `**${costRatio(total(after), total(before))}**`,
       pair((r) => int(Object.values(r.actions).reduce((n, a) => n + a.steadyExtraPages, 0) * hourly(r))),
+      '',
       '',
       span,
     ]);
@@ -419,7 +487,8 @@ function costSection(fleets: FleetResult[]): string {
         Object.keys(NEW_ACTIONS)
           .map((name) => {
             const a = r.actions[name];
-            return a ? `${name.replace('DescribeRestore', '')}: ${a.steadyCyclesCalled} cycles, ${a.steadyPerCycleMin}–${a.steadyPerCycleMax} per cycle` : `${name.replace('DescribeRestore', '')}: never`;
+            const short = name.replace(/^Describe/, '');
+            return a ? `${short}: ${a.steadyCyclesCalled} cycles, ${a.steadyPerCycleMin}–${a.steadyPerCycleMax} per cycle` : `${short}: never`;
           })
           .join('; '),
         [r.cut ?? '', r.logOverflow ? 'request log overflowed: pages beyond the first undercounted' : '', ...r.errors].filter(Boolean).join('; '),
@@ -428,13 +497,24 @@ function costSection(fleets: FleetResult[]): string {
   }
   out.push(
     table(
-      ['plans', 'action', 'first cycle: before / after', 'per steady hour: before / after', 'per plan per hour: before / after', 'after ÷ before (per hour)', 'pages beyond the first per hour: before / after', 'bound, per hour (new actions, after)', 'steady span'],
+      [
+        'plans',
+        'action',
+        'first cycle: before / after',
+        'per steady hour: before / after',
+        'per plan per hour: before / after',
+        'after ÷ before (per hour)',
+        'pages beyond the first per hour: before / after',
+        'answers other than 200, first cycle + per hour: before / after',
+        'bound (new actions, after)',
+        'steady span',
+      ],
       rows,
     ),
     '',
     'The runs (wall times on this machine: they depend on CPU contention, the call counts do not).',
     '',
-    table(['plans', 'run', 'collection settings', 'steady cycles', 'first cycle s', 'steady cycle s mean / max', 'run wall s', 'failed polls / non-200', 'new actions in steady cycles', 'note'], runRows),
+    table(['plans', 'run', 'collection settings', 'steady cycles', 'first cycle s', 'steady cycle s mean / max', 'run wall s', 'failed polls / non-200 answers', 'new actions in steady cycles', 'note'], runRows),
   );
   return out.join('\n');
 }
