@@ -78,7 +78,7 @@ export function subscriptionAlerts({ t, alert }: RuleContext): AlertRule[] {
       for: '0m',
       labels: { severity: 'critical' },
       summary: 'A prepaid DBS backup plan has expired',
-      description: `The subscription of prepaid backup ${WHERE} expired at {{ $value | humanizeTimestamp }} and DBS still lists the plan: DBS takes no backups of it until it is renewed. Its plan-level backup and restore alerts are inhibited while this fires.`,
+      description: `The subscription of prepaid backup ${WHERE} expired at {{ $value | humanizeTimestamp }} and DBS still lists the plan: DBS takes no backups of it until it is renewed. Alertmanager can mute its plan-level backup and restore alerts meanwhile (docs/alerts.md#one-cause-one-page).`,
     }),
     alert('DBSBackupTrafficQuotaNearlyUsed', {
       // Opt-in: only plans with dbs_backup_traffic_alert_ratio. Not with an unlimited (or unknown) quota.
@@ -109,7 +109,7 @@ export function gatewayAlerts({ t, alert }: RuleContext): AlertRule[] {
       for: t.gatewayDownFor,
       labels: { severity: 'critical' },
       summary: 'A DBS backup gateway serving running plans is down',
-      description: `The ${GATEWAY_WHERE}${info} serves {{ $value }} running plans and has been down for over ${t.gatewayDownFor}: ${status}last heartbeat ${heartbeat} ago (OFFLINE, STOPPED, or silent over ${human(t.gatewayHeartbeatMaxAgeSeconds)}). No backup of those plans runs until it is back. Their plan-level backup and restore alerts are inhibited while this fires (DBSBackupPlanGatewayDown).`,
+      description: `The ${GATEWAY_WHERE}${info} serves {{ $value }} running plans and has been down for over ${t.gatewayDownFor}: ${status}last heartbeat ${heartbeat} ago (OFFLINE, STOPPED, or silent over ${human(t.gatewayHeartbeatMaxAgeSeconds)}). No backup of those plans runs until it is back. Alertmanager can mute those plans' own backup and restore alerts meanwhile (DBSBackupPlanGatewayDown, docs/alerts.md#one-cause-one-page).`,
     }),
     alert('DBSBackupPlanGatewayDown', {
       // Not a page: one per plan behind the gateway, with the plan's labels, for Alertmanager to
@@ -118,7 +118,7 @@ export function gatewayAlerts({ t, alert }: RuleContext): AlertRule[] {
       for: t.gatewayDownFor,
       labels: { severity: 'info' },
       summary: 'The backup gateway of a running DBS backup plan is down',
-      description: `Running ${WHERE} is backed up through ${GATEWAY_WHERE}, which is down (DBSBackupGatewayDown pages for it). This alert only inhibits the plan's own backup and restore alerts; route severity="info" to a null receiver.`,
+      description: `Running ${WHERE} is backed up through backup gateway {{ $labels.backup_gateway_id }}, which is down (DBSBackupGatewayDown pages for it). Not a page: it lets an Alertmanager inhibit rule mute the plan's own backup and restore alerts meanwhile; route severity="info" to a null receiver.`,
     }),
   ];
 }

@@ -355,6 +355,21 @@ describe('PrometheusRule thresholds', () => {
     expect(JSON.stringify(groups(r))).not.toMatch(/__\w+__/);
   });
 
+  it('wires the operational-stop thresholds into the operations group; the default expiry warning (1209600) prints as Helm prints it, as the shipped rules do', () => {
+    const defaults = render([ALL_ON]);
+    expect(alert(defaults, 'DBSBackupPlanExpiringSoon').expr.split('\n')[0]).toBe('dbs:operations_plan_expiry_timestamp_seconds - time() < 1.2096e+06');
+    const r = render([ALL_ON, { prometheusRule: { thresholds: { planExpiryWarningSeconds: 604800, gatewayHeartbeatMaxAgeSeconds: 300, gatewayDownFor: '10m' } } }]);
+    expect(groups(r).map((g: any) => g.name)).toContain('dbs-exporter.operations');
+    expect(alert(r, 'DBSBackupPlanExpiringSoon').expr.split('\n')[0]).toBe('dbs:operations_plan_expiry_timestamp_seconds - time() < 604800');
+    expect(alert(r, 'DBSBackupPlanExpiringSoon').annotations.description).toContain('(warning {{ 604800 | humanizeDuration }} ahead)');
+    const down = groups(r).flatMap((g: any) => g.rules).find((x: any) => x.record === 'dbs:operations_gateway_down');
+    expect(down.expr).toContain('dbs:operations_gateway_heartbeat_age_seconds > 300 and on (account, region)');
+    expect(alert(r, 'DBSBackupGatewayDown').for).toBe('10m');
+    expect(alert(r, 'DBSBackupPlanGatewayDown').for).toBe('10m');
+    expect(JSON.stringify(groups(r))).not.toMatch(/__\w+__/);
+    expect(promtoolCheck(groups(r)).status).toBe(0);
+  });
+
   it('selects the exporter job by the Service name, which is the job label Prometheus Operator sets', () => {
     const r = render([ALL_ON], { releaseName: 'prod' });
     expect(r.get('Service').metadata.name).toBe('prod-dbs-exporter');

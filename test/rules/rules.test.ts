@@ -95,5 +95,15 @@ describe('shipped Prometheus rules', () => {
     expect(text).toContain('for: 5s');
     expect(text).toContain('up{job="e2e"} == 0');
     expect(text).not.toContain('> 7200');
+    const operations = renderRules({ planExpiryWarningSeconds: 86400, gatewayHeartbeatMaxAgeSeconds: 120, gatewayDownFor: '2m' });
+    expect(operations).toContain('dbs:operations_plan_expiry_timestamp_seconds - time() < 86400\n');
+    expect(operations).toContain('dbs:operations_gateway_heartbeat_age_seconds > 120 and on (account, region)');
+  });
+
+  it('print a threshold of a million or more as the Helm chart prints it (1209600 as 1.2096e+06), so the chart renders exactly these rules', () => {
+    expect(renderRules()).toContain('dbs:operations_plan_expiry_timestamp_seconds - time() < 1.2096e+06\n');
+    expect(renderRules({ fullBackupFallbackIntervalSeconds: 1209600 })).toContain('* 0 + 1.2096e+06');
+    // stallSeconds is also a range ([<n>s]): digits
+    expect(renderRules({ stallSeconds: 1000000 })).toContain('[1000000s]');
   });
 });
