@@ -34,7 +34,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  *   POST   /_sim/advance?ms=N                 move the fleet clock (adjustable clocks only)
  *   POST   /_sim/faults                       add a fault rule (JSON body, no fuzz)
  *   DELETE /_sim/faults                       clear all fault rules
- *   GET    /_sim/plans                        plan ids, names and statuses
+ *   GET    /_sim/plans                        plan ids, names, statuses, charge types, expiries and gateway ids
  *   POST   /_sim/plans/:id/status?status=S    set BackupPlanStatus
  *   POST   /_sim/plans/:id/restore-tasks      add a restore task (JSON body, see restoreTaskInputSchema)
  *   POST   /_sim/plans/:id/subscription       {"chargeType":"PREPAY","expiresAtMs":N,"freeBytes":N|null,"billingSupported":B}, all optional
@@ -75,7 +75,10 @@ function fleetRoute(route: string, url: URL, body: Buffer, ctx: AdminContext): A
       ctx.faults.clear();
       return { status: 200, body: { cleared: true } };
     case 'GET /plans':
-      return { status: 200, body: ctx.fleet.listPlans().map((p) => ({ id: p.id, name: p.name, status: p.status })) };
+      return {
+        status: 200,
+        body: ctx.fleet.listPlans().map((p) => ({ id: p.id, name: p.name, status: p.status, chargeType: p.subscription?.chargeType, expiresAtMs: p.subscription?.expiresAt, gatewayId: p.gatewayId })),
+      };
     case 'GET /requests':
       return { status: 200, body: { total: ctx.requests.count(), byAction: ctx.requests.counts() } };
     default:
