@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DbsApi } from '../../src/dbs/api.js';
 import { DbsApiError, classifyThrown, isNotApplicable } from '../../src/dbs/errors.js';
-import { backupPlanDetailSchema, type DbsAction } from '../../src/dbs/schemas.js';
+import { backupPlanBillingSchema, backupPlanDetailSchema, type DbsAction } from '../../src/dbs/schemas.js';
 import { planInfoFromDetail, isEncrypted } from '../../src/collector/plan-info.js';
 import { pollPlan } from '../../src/collector/poll.js';
 import { planSources, normaliseGatewayId } from '../../src/collector/sources/index.js';
@@ -43,7 +43,8 @@ describe('plan list facts', () => {
 
 describe('billing', () => {
   it('keeps traffic apart from storage, and drops free bytes when they are unlimited', () => {
-    expect(observeBilling({ TotalFreeBytes: 100, IsFreeBytesUnlimited: false, UsedFullBytes: 60, UsedIncrementBytes: 35, PaiedBytes: 0, QuotaEndTimestamp: NOW, FullStorageSize: 7 })).toEqual({
+    const billing = (item: Record<string, unknown>) => observeBilling(backupPlanBillingSchema.parse(item));
+    expect(billing({ TotalFreeBytes: 100, IsFreeBytesUnlimited: false, UsedFullBytes: 60, UsedIncrementBytes: 35, PaiedBytes: 0, QuotaEndTimestamp: NOW, FullStorageSize: 7 })).toEqual({
       supported: true,
       freeBytes: 100,
       freeUnlimited: false,
@@ -53,7 +54,7 @@ describe('billing', () => {
       quotaEndMs: NOW,
       fullStorageBytes: 7,
     });
-    expect(observeBilling({ TotalFreeBytes: 100, IsFreeBytesUnlimited: true })).toEqual({ supported: true, freeUnlimited: true });
+    expect(billing({ TotalFreeBytes: 100, IsFreeBytesUnlimited: true })).toEqual({ supported: true, freeUnlimited: true });
   });
 
   it("recognises DBS's HTTP 400 \"can't support this action\" as not applicable, and nothing else", () => {

@@ -35,7 +35,17 @@ import {
   recoverRangeSchema,
   restoreTaskDetailSchema,
 } from '../../src/dbs/schemas.js';
+import {
+  BACKUP_GATEWAY_STATUSES,
+  type BackupGateway,
+  type BackupPlanBilling,
+  backupGatewaySchema,
+  backupPlanBillingSchema,
+  jobErrorCodeSchema,
+} from '../../src/dbs/schemas.js';
 import type { BackupPlanDetail, FullBackupFile, IncrementBackupFile, RecoverRange, RestoreTaskDetail } from '../../src/dbs/schemas.js';
+import { observeGateway } from '../../src/collector/sources/backup-gateways.js';
+import { observeBilling } from '../../src/collector/sources/billing.js';
 import { parseResponse } from '../../src/dbs/transport.js';
 import { createExporter } from '../../src/exporter.js';
 import { DEMO_CREDENTIAL, ManualClock, startSimulator } from '../../src/simulator/index.js';
@@ -145,29 +155,73 @@ const restoreTaskItem = fc.record(
   { requiredKeys: ['RestoreTaskId', 'RestoreStatus'] },
 );
 
-const ITEM_KEY: Record<DbsAction, string> = {
-  DescribeBackupPlanList: 'BackupPlanDetail',
-  DescribeFullBackupList: 'FullBackupFile',
-  DescribeIncrementBackupList: 'IncrementBackupFile',
-  DescribeRestoreRangeInfo: 'DBSRecoverRange',
-  DescribeRestoreTaskList: 'RestoreTaskDetail',
+const gatewayItem = fc.record(
+  {
+    BackupGatewayId: fc.oneof(fc.stringMatching(/^[0-9]{6,8}$/), fc.integer({ min: 1, max: 99_999_999 })),
+    BackupGatewayStatus: fc.constantFrom(...BACKUP_GATEWAY_STATUSES, 'REBOOTING'),
+    LastHeartbeatTime: timestamp,
+    Identifier: fc.stringMatching(/^dbsgw[a-z0-9]{4,8}$/),
+    DisplayName: fc.string({ maxLength: 12 }),
+    Region: fc.constant('cn-hangzhou'),
+    SourceEndpointHostname: fc.string({ maxLength: 12 }),
+    SourceEndpointInternetIP: fc.constant('203.0.113.7'),
+    SourceEndpointIntranetIP: fc.constant('10.0.0.7'),
+    BackupGatewayCreateTime: timestamp,
+  },
+  { requiredKeys: ['BackupGatewayId'] },
+);
+
+const billingItem = fc.record({
+  BuyChargeType: fc.constantFrom('PREPAY', 'POSTPAY'),
+  BuyCreateTimestamp: timestamp,
+  BuyExpiredTimestamp: timestamp,
+  IsExpired: fc.boolean(),
+  BuySpec: fc.constantFrom('micro', 'large'),
+  FullStorageSize: size,
+  ContStorageSize: size,
+  TotalFreeBytes: size,
+  IsFreeBytesUnlimited: fc.boolean(),
+  UsedFullBytes: size,
+  UsedIncrementBytes: size,
+  PaiedBytes: size,
+  QuotaStartTimestamp: timestamp,
+  QuotaEndTimestamp: timestamp,
+}, { requiredKeys: [] });
+
+const jobErrorItem = fc.record({
+  JobId: setId,
+  JobState: fc.constantFrom('failed', 'finish'),
+  JobType: fc.constantFrom('FULL_BACKUP', 'RESTORE'),
+  ErrorCode: fc.constantFrom('DBS.FullBackup.SourceConnectFailed', ''),
+  ErrorMessage: fc.string({ maxLength: 300 }),
+}, { requiredKeys: [] });
+
+/** Listings: the key of their `Items` and an item. */
+const LISTED: Partial<Record<DbsAction, [string, fc.Arbitrary<Record<string, unknown>>]>> = {
+  DescribeBackupPlanList: ['BackupPlanDetail', planItem],
+  DescribeFullBackupList: ['FullBackupFile', fullItem],
+  DescribeIncrementBackupList: ['IncrementBackupFile', incrementItem],
+  DescribeRestoreRangeInfo: ['DBSRecoverRange', recoverRangeItem],
+  DescribeRestoreTaskList: ['RestoreTaskDetail', restoreTaskItem],
+  DescribeBackupGatewayList: ['BackupGateway', gatewayItem],
 };
-const ITEM_ARB: Record<DbsAction, fc.Arbitrary<Record<string, unknown>>> = {
-  DescribeBackupPlanList: planItem,
-  DescribeFullBackupList: fullItem,
-  DescribeIncrementBackupList: incrementItem,
-  DescribeRestoreRangeInfo: recoverRangeItem,
-  DescribeRestoreTaskList: restoreTaskItem,
+/** Answered with one `Item`. */
+const SINGLE: Partial<Record<DbsAction, fc.Arbitrary<Record<string, unknown>>>> = {
+  DescribeBackupPlanBilling: billingItem,
+  DescribeJobErrorCode: jobErrorItem,
 };
 /** Answered in one piece, without the paging fields. */
 const UNPAGED: ReadonlySet<DbsAction> = new Set(['DescribeRestoreRangeInfo']);
 
 function validBody(action: DbsAction): fc.Arbitrary<Record<string, unknown>> {
-  return fc.array(ITEM_ARB[action], { maxLength: 6 }).map((items) => ({
+  const single = SINGLE[action];
+  if (single) return single.map((item) => ({ RequestId: '00000000-0000-0000-0000-000000000000', Success: true, HttpStatusCode: 200, Item: item }));
+  const [key, arb] = LISTED[action]!;
+  return fc.array(arb, { maxLength: 6 }).map((items) => ({
     RequestId: '00000000-0000-0000-0000-000000000000',
     Success: true,
     ...(UNPAGED.has(action) ? { HttpStatusCode: 200 } : { PageNum: 0, PageSize: 100, TotalPages: 1, TotalElements: items.length }),
-    Items: { [ITEM_KEY[action]]: items },
+    Items: { [key]: items },
   }));
 }
 
@@ -253,7 +307,7 @@ function applyBodyOp(body: unknown, op: BodyOp, allowRoot: boolean): unknown {
       const items = itemsOf(body);
       const first = items?.[0];
       if (!items || !isPlainRecord(first)) return body;
-      const idKey = ['BackupSetId', 'RestoreTaskId', 'BackupPlanId'].find((key) => key in first) ?? 'BackupPlanId';
+      const idKey = ['BackupSetId', 'RestoreTaskId', 'BackupGatewayId', 'BackupPlanId'].find((key) => key in first) ?? 'BackupPlanId';
       for (let i = 1; i < op.count; i++) items.push({ ...first, [idKey]: `${String(first[idKey])}-${i}` });
       return body;
     }
@@ -302,7 +356,17 @@ function negativeSizes(value: unknown, prefix = '', out: string[] = []): string[
  * only an in-process body can put NaN there (JSON cannot), so finiteness is asked of the known ones.
  */
 const KNOWN_FIELDS = new Set(
-  [describeFullBackupListResponseSchema, fullBackupFileSchema, incrementBackupFileSchema, backupPlanDetailSchema, recoverRangeSchema, restoreTaskDetailSchema].flatMap((schema) =>
+  [
+    describeFullBackupListResponseSchema,
+    fullBackupFileSchema,
+    incrementBackupFileSchema,
+    backupPlanDetailSchema,
+    recoverRangeSchema,
+    restoreTaskDetailSchema,
+    backupGatewaySchema,
+    backupPlanBillingSchema,
+    jobErrorCodeSchema,
+  ].flatMap((schema) =>
     Object.keys(schema.shape),
   ),
 );
@@ -328,6 +392,9 @@ function throughRangeSummary(items: readonly RecoverRange[]): unknown[] {
 
 function throughState(action: DbsAction, items: readonly unknown[]): unknown[] {
   if (action === 'DescribeBackupPlanList') return (items as BackupPlanDetail[]).map(planInfoFromDetail);
+  if (action === 'DescribeBackupGatewayList') return (items as BackupGateway[]).map(observeGateway);
+  if (action === 'DescribeBackupPlanBilling') return (items as Array<BackupPlanBilling | undefined>).map(observeBilling);
+  if (action === 'DescribeJobErrorCode') return [...items];
   if (action === 'DescribeRestoreRangeInfo') return throughRangeSummary(items as RecoverRange[]);
   if (action === 'DescribeRestoreTaskList') return (items as RestoreTaskDetail[]).map((task) => observeRestoreTask(task, /^drill-weekly-/));
   const observe = action === 'DescribeFullBackupList' ? (f: unknown) => observeFullBackup(f as FullBackupFile) : (f: unknown) => observeIncrementBackup(f as IncrementBackupFile);
@@ -374,8 +441,10 @@ describe('DBS response fuzzing, in process', () => {
           expect(failure).toBeUndefined();
           figures.accepted += 1;
           expect(nonFiniteKnownFields(data)).toEqual([]);
-          figures.itemsThroughState += data.Items.length;
-          const state = throughState(action, data.Items);
+          const parsed = data as { Items?: readonly unknown[]; Item?: unknown };
+          const items = parsed.Items ?? [parsed.Item];
+          figures.itemsThroughState += items.length;
+          const state = throughState(action, items);
           expect(nonFiniteNumbers(state)).toEqual([]);
           expect(negativeSizes(state)).toEqual([]);
         }),
