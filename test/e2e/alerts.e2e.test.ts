@@ -69,6 +69,15 @@ beforeAll(async () => {
   healthyPlan(prod, 'dbsfail', 'reports');
   healthyPlan(prod, 'dbspause', 'legacy');
   healthyPlan(other, 'dbsother', 'staging-db');
+  // A healthy prepaid plan, far from its expiry and its free traffic, behind an ONLINE backup gateway:
+  // the operational-stops panels have data, and no alert.
+  const gateway = prod.fleet.addGateway({ createdAt: Date.now() - 30 * DAY });
+  healthyPlan(prod, 'dbsprepaid', 'warehouse');
+  prod.fleet.updatePlan('dbsprepaid', {
+    gatewayId: gateway.id,
+    sourceEndpointInstanceType: 'Agent',
+    subscription: { chargeType: 'PREPAY', boughtAt: Date.now() - 3 * DAY, expiresAt: Date.now() + 200 * DAY, freeBytes: 2 ** 50, billingSupported: true },
+  });
   // A restore drill that succeeded (no expectation opts the plan into drill alerts): the drill panel has data.
   prod.fleet.addRestoreTask('dbsorders', { name: 'drill-weekly', createdAt: Date.now() - 3 * 60 * MIN, durationMs: 40 * MIN, outcome: 'finish' });
 
@@ -98,7 +107,7 @@ describe('alerts through a real Prometheus', () => {
   it('a healthy fleet raises no alert', async () => {
     await prometheus.waitFor('the exporter to be scraped with all plans', async () => {
       const r = await prometheus.query(`sum(dbs_exporter_backup_plans)`);
-      return r.data?.result[0]?.value?.[1] === '6' ? true : undefined;
+      return r.data?.result[0]?.value?.[1] === '7' ? true : undefined;
     });
     // Long enough for every shrunk `for:` (2 s) to elapse several times over.
     await new Promise((r) => setTimeout(r, 6_000));
