@@ -46,8 +46,18 @@ export interface RuleContext {
   gated: (name: string, condition: string) => string;
 }
 
+/** Alerts whose runbook link is the base URL and the alert's name in lower case. */
+function alertWithRunbook(runbookBaseUrl: string): RuleContext['alert'] {
+  return (name, rule) => ({
+    alert: name,
+    expr: rule.expr,
+    for: rule.for,
+    labels: rule.labels,
+    annotations: { summary: rule.summary, description: rule.description, runbook_url: `${runbookBaseUrl}#${name.toLowerCase()}` },
+  });
+}
+
 export function ruleContext(t: ThresholdText): RuleContext {
-  const runbook = (anchor: string) => `${t.runbookBaseUrl}#${anchor}`;
   const G = t.seriesGapTolerance;
   /**
    * A recording rule's own last value, for rules that remember: read over the gap tolerance, not
@@ -65,13 +75,7 @@ export function ruleContext(t: ThresholdText): RuleContext {
   return {
     t,
     G,
-    alert: (name, rule) => ({
-      alert: name,
-      expr: rule.expr,
-      for: rule.for,
-      labels: rule.labels,
-      annotations: { summary: rule.summary, description: rule.description, runbook_url: runbook(name.toLowerCase()) },
-    }),
+    alert: alertWithRunbook(t.runbookBaseUrl),
     remembered,
     /**
      * A timestamp DBS reported, newest of any replica, held over a gap (exporter restart, rollout);

@@ -277,11 +277,8 @@ export class Fleet {
   /** DescribeBackupGatewayList: the region's gateways existing now, oldest first, optionally only these identifiers. */
   gatewayList(region: string, identifiers?: readonly string[]): WireBackupGateway[] {
     const now = this.clock.now();
-    const wanted = identifiers && new Set(identifiers);
-    return this.gatewayRegistry
-      .list(now)
-      .filter((g) => g.region === region && (!wanted || wanted.has(g.identifier)))
-      .map((g) => gatewayItem(g, now));
+    const listed = this.gatewayRegistry.list(now).filter((g) => g.region === region && (!identifiers || identifiers.includes(g.identifier)));
+    return listed.map((g) => gatewayItem(g, now));
   }
 
   /** DescribeBackupPlanBilling's Item; 'unsupported' for a plan DBS shows no billing for; undefined: no such plan. */
