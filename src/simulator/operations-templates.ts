@@ -10,8 +10,9 @@ import type { FullBackupErrorCode } from './job-errors.js';
 import { hashUnit, randomId } from './random.js';
 import type { PlanSeed, ScenarioOptions } from './scenario.js';
 import { generateFullBackups } from './schedule.js';
-import { DAY, EVERY_DAY, HOUR, MINUTE, type BackupPlan, type PlanSubscription } from './model.js';
-import { GiB, hhmm, ip, MiB, objects, running, type TemplateContext } from './demo-templates.js';
+import { DAY, HOUR, type PlanSubscription } from './model.js';
+import { GiB, hhmm, ip, MiB, running, type TemplateContext } from './demo-templates.js';
+import { type PlanShape, mysqlShape as restoreMysqlShape } from './restore-templates.js';
 
 /** Position of the first operations plan: after the eight demo and five restore plans. */
 export const OPERATIONS_FIRST = 13;
@@ -29,25 +30,9 @@ export interface ScenarioGateways {
 
 export type OperationsTemplate = (ctx: TemplateContext & { gateways: ScenarioGateways }) => PlanSeed;
 
-type PlanShape = Omit<BackupPlan, 'id' | 'region' | 'createdAt' | 'seed' | 'status'>;
-
+/** The restore cases' MySQL on RDS, its backup storage encrypted with KMS. */
 function mysqlShape(ctx: TemplateContext, name: string, database: string, fullAt: string): PlanShape {
-  return {
-    name,
-    backupMethod: 'logical',
-    databaseType: 'MySQL',
-    sourceEndpointInstanceType: 'RDS',
-    sourceEndpointInstanceId: `rm-bp1${randomId(ctx.random, 13)}`,
-    sourceEndpointRegion: ctx.region,
-    sourceEndpointIpPort: ip(ctx.random, 3306),
-    instanceClass: 'medium',
-    backupObjects: objects([database]),
-    retentionDays: 7,
-    full: { weekdays: [...EVERY_DAY], startTime: fullAt, durationMs: 30 * MINUTE, sizeBytes: 12 * GiB, outcome: 'finish' },
-    incremental: { intervalMs: 10 * MINUTE, sizeBytes: 24 * MiB, outcome: 'COMPLETED' },
-    storage: { iaAfterDays: Infinity, archiveAfterDays: Infinity },
-    storageEncryptMethod: 'sse_kms',
-  };
+  return { ...restoreMysqlShape(ctx, name, database, fullAt), storageEncryptMethod: 'sse_kms' };
 }
 
 /** A self-managed MySQL reached through a backup gateway (SourceEndpointInstanceType Agent). */

@@ -10,9 +10,11 @@ import { generateFullBackups } from './schedule.js';
 import { DAY, EVERY_DAY, HOUR, MINUTE, WEEKDAYS, type BackupPlan } from './model.js';
 import { GiB, hhmm, ip, MiB, objects, running, type Template, type TemplateContext } from './demo-templates.js';
 
-type PlanShape = Omit<BackupPlan, 'id' | 'region' | 'createdAt' | 'seed' | 'status'>;
+/** A plan's fields other than its identity, creation and status. */
+export type PlanShape = Omit<BackupPlan, 'id' | 'region' | 'createdAt' | 'seed' | 'status'>;
 
-function mysqlShape(ctx: TemplateContext, name: string, database: string, fullAt: string): PlanShape {
+/** A healthy MySQL on RDS: a daily full at `fullAt`, a log backup every 10 minutes. */
+export function mysqlShape(ctx: TemplateContext, name: string, database: string, fullAt: string): PlanShape {
   return {
     name,
     backupMethod: 'logical',

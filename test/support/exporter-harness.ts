@@ -4,10 +4,10 @@
  */
 import { pino } from 'pino';
 import { afterEach } from 'vitest';
-import { parseConfig } from '../../src/config/index.js';
 import { createExporter, type Exporter } from '../../src/exporter.js';
-import { DEMO_CREDENTIAL, type ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
+import { type ManualClock, startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { parseExposition } from './exposition.js';
+import { simulatorConfig } from './simulator-config.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -30,8 +30,7 @@ export async function emptySimulator(clock: ManualClock): Promise<Simulator> {
 }
 
 export function exporterFor(targets: Array<{ name: string; sim: Simulator }>, clock: ManualClock, extra = '', logger = silent): Exporter {
-  const env: Record<string, string> = { SIM_KEY_ID: DEMO_CREDENTIAL.accessKeyId, SIM_SECRET: DEMO_CREDENTIAL.accessKeySecret };
-  const yaml = [
+  const settings = [
     'defaults:',
     '  retries: { max_attempts: 2, initial_backoff: 1ms, max_backoff: 2ms }',
     '  rate_limit: { requests_per_second: 500 }',
@@ -40,16 +39,9 @@ export function exporterFor(targets: Array<{ name: string; sim: Simulator }>, cl
     '  lookback: 24h',
     '  max_staleness: 30m',
     extra,
-    'targets:',
-    ...targets.flatMap(({ name, sim }) => [
-      `  - name: ${name}`,
-      '    region: cn-hangzhou',
-      `    endpoint: ${sim.endpoint}`,
-      '    protocol: http',
-      '    credentials: { type: access_key, access_key_id_env: SIM_KEY_ID, access_key_secret_env: SIM_SECRET }',
-    ]),
-  ].join('\n');
-  return createExporter(parseConfig(yaml, { env }), { logger, build: { version: 'test' }, now: () => clock.now(), processMetrics: false });
+  ];
+  const config = simulatorConfig(Object.fromEntries(targets.map(({ name, sim }) => [name, sim])), settings);
+  return createExporter(config, { logger, build: { version: 'test' }, now: () => clock.now(), processMetrics: false });
 }
 
 export async function scrape(exporter: Exporter) {
