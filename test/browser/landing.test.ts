@@ -37,7 +37,7 @@ beforeAll(async () => {
   sim = await startSimulator({ scenario: { plans: 8 } });
   sim.fleet.addPlan({ id: 'dbs1xsstest', name: XSS_NAME, status: 'pause' });
   const config = simulatorConfig({ prod: sim }, ['collection: { interval: 1h }', 'defaults:', '  rate_limit: { requests_per_second: 1000 }']);
-  exporter = await runExporter(config, { logger: pino({ level: 'silent' }), build: { version: '0.0.0-browser' }, processMetrics: false, listenAddress: '127.0.0.1:0', telemetryPath: '/metrics' });
+  exporter = await startExporter(config);
   origin = `http://127.0.0.1:${exporter.address.port}`;
   profile = mkdtempSync(join(tmpdir(), 'dbs-chromium-'));
   browser = await puppeteer.launch({
@@ -46,9 +46,18 @@ beforeAll(async () => {
     userDataDir: profile,
     args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
-  for (let i = 0; i < 200 && !exporter.exporter.ready(); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(exporter.exporter.ready()).toBe(true);
+  await untilReady(exporter);
 }, 60_000);
+
+function startExporter(config: Parameters<typeof runExporter>[0]): Promise<RunningExporter> {
+  return runExporter(config, { logger: pino({ level: 'silent' }), build: { version: '0.0.0-browser' }, processMetrics: false, listenAddress: '127.0.0.1:0', telemetryPath: '/metrics' });
+}
+
+/** Until its first cycle is published (20 s at most). */
+async function untilReady(running: RunningExporter): Promise<void> {
+  for (let i = 0; i < 400 && !running.exporter.ready(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(running.exporter.ready()).toBe(true);
+}
 
 afterAll(async () => {
   await browser?.close();
@@ -251,10 +260,9 @@ describe('operational stops in Chromium: the full scenario (positions 13-17)', (
       "  - plans: { name_regex: '^pg-warehouse-' }",
       '    backup_traffic_alert_ratio: 0.9',
     ]);
-    opsExporter = await runExporter(config, { logger: pino({ level: 'silent' }), build: { version: '0.0.0-browser' }, processMetrics: false, listenAddress: '127.0.0.1:0', telemetryPath: '/metrics' });
+    opsExporter = await startExporter(config);
     opsOrigin = `http://127.0.0.1:${opsExporter.address.port}`;
-    for (let i = 0; i < 400 && !opsExporter.exporter.ready(); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(opsExporter.exporter.ready()).toBe(true);
+    await untilReady(opsExporter);
   }, 60_000);
 
   afterAll(async () => {
