@@ -124,6 +124,8 @@ export function createLimiter(settings: RateLimitSettings): Limiter {
   const basePause = settings.throttlePauseMs ?? 1_000;
   const maxPause = settings.maxThrottlePauseMs ?? 30_000;
   let pausedUntil = 0;
+  /** When the latest pause was set: answers to requests sent before it belong to the same throttling. */
+  let pausedAt = -Infinity;
   let currentPause = basePause;
   let throttlePauses = 0;
 
@@ -143,13 +145,17 @@ export function createLimiter(settings: RateLimitSettings): Limiter {
             await bucket.removeTokens(1);
             await perSecond.acquire();
             const call: CallContext = { window: perSecond, sent: false };
+            const sentAt = Date.now();
             try {
               const response = await currentCall.run(call, () => api.call(action, params));
               currentPause = basePause;
               return response;
             } catch (err) {
-              if (err instanceof DbsApiError && err.errorClass === 'throttled') {
-                pausedUntil = Math.max(pausedUntil, Date.now() + currentPause);
+              // The pause doubles once per round of throttling: the other requests in flight when it
+              // began answer Throttling too, and must not double it again each.
+              if (err instanceof DbsApiError && err.errorClass === 'throttled' && sentAt >= pausedAt) {
+                pausedAt = Date.now();
+                pausedUntil = Math.max(pausedUntil, pausedAt + currentPause);
                 currentPause = Math.min(maxPause, currentPause * 2);
               }
               throw err;

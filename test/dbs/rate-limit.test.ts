@@ -97,4 +97,19 @@ describe('limits', () => {
     expect(retried! - throttled!).toBeGreaterThanOrEqual(250);
     expect(limiter.throttlePauses).toBe(1);
   });
+
+  it('doubles the pause once per round of throttling, not once per request in flight', async () => {
+    const sim = await startSimulator();
+    sims.push(sim);
+    const limiter = createLimiter({ requestsPerSecond: 1000, burst: 100, maxConcurrency: 8, throttlePauseMs: 200 });
+    const api = limiter.wrap(new OpenApiTransport(transport(sim)));
+    sim.faults.set({ kind: 'throttle', times: 8 });
+    // Eight requests at once, all throttled: one round, one pause of 200 ms (not 200 × 2^7).
+    await Promise.allSettled(Array.from({ length: 8 }, () => api.call('DescribeBackupPlanList', {})));
+    const started = performance.now();
+    await api.call('DescribeBackupPlanList', {});
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(100);
+    expect(waited).toBeLessThan(1_000);
+  });
 });
