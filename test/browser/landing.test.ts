@@ -99,6 +99,18 @@ async function openPage(options: { javascript: boolean }): Promise<Page> {
   return page;
 }
 
+/** A page with scripts on and the CSP bypassed, so only escaping stands between DBS's text and the DOM; every dialog is recorded. */
+async function hostilePage(): Promise<{ page: Page; dialogs: string[] }> {
+  const page = await openPage({ javascript: true });
+  await page.setBypassCSP(true);
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  return { page, dialogs };
+}
+
 describe('the landing page in Chromium', () => {
   it('shows every plan with its state in words and colour, problems first, styled by its own sheet only', async () => {
     const page = await openPage({ javascript: true });
@@ -165,14 +177,8 @@ describe('the landing page in Chromium', () => {
   });
 
   it('shows a hostile plan name as text: no script runs, no dialog opens, no element is injected (even with the CSP bypassed)', async () => {
-    const page = await openPage({ javascript: true });
     // Escaping alone must hold: the policy would otherwise block the inline script anyway.
-    await page.setBypassCSP(true);
-    const dialogs: string[] = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+    const { page, dialogs } = await hostilePage();
     const paths: string[] = [];
     page.on('request', (req) => paths.push(new URL(req.url()).pathname));
     await page.goto(`${origin}/?q=xsstest`, { waitUntil: 'load' });
@@ -271,13 +277,7 @@ describe('operational stops in Chromium: the full scenario (positions 13-17)', (
   });
 
   it("shows each plan's subscription, traffic and gateway, DBS's reason beside the failed full, and the backup gateways", async () => {
-    const page = await openPage({ javascript: true });
-    await page.setBypassCSP(true);
-    const dialogs: string[] = [];
-    page.on('dialog', (dialog) => {
-      dialogs.push(dialog.message());
-      void dialog.dismiss();
-    });
+    const { page, dialogs } = await hostilePage();
     expect((await page.goto(`${opsOrigin}/`, { waitUntil: 'load' }))?.status()).toBe(200);
     const shown = await rows(page);
     const byName = (name: string) => shown.find((r) => r.name === name)!;
